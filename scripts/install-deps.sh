@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything the tests need: npm packages from the lock file, and the Debian packages the
+# real-peer tests drive (openssl, curl, PostgreSQL...) when running as root with apt-get available.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  mapfile -t wanted < <(grep -v '^\s*#' scripts/debian-packages.txt | awk 'NF{print $1}')
+  missing=()
+  for p in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
+# The two-engine store tests need PostgreSQL: start the local cluster if it is installed but stopped.
+if command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  ver=$(ls /etc/postgresql 2>/dev/null | head -1)
+  if [ -n "$ver" ]; then pg_ctlcluster --skip-systemctl-redirect "$ver" main start || true; fi
+fi
