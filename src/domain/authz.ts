@@ -1,0 +1,62 @@
+/**
+ * Roles, scopes and the permission table. Every API route names one permission; this table says which
+ * roles hold it. Scope (which rows a holder may see) is applied by the store through `scopeOf`.
+ *
+ *   STS staff (administrator, duty officer, engineer) and the auditor see every organisation and operator;
+ *   operator staff see only their telecom operator's data; organisation staff only their organisation's.
+ *   The auditor reads everything, including the audit log, and writes nothing.
+ */
+export const ROLES = ["sts_admin", "sts_duty_officer", "sts_engineer", "operator_staff", "organisation_staff", "auditor"] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Principal {
+  accountId: string;
+  username: string;
+  role: Role;
+  operatorId: string | null;
+  organisationId: string | null;
+  via: "session" | "token" | "system";
+}
+
+/** The system actor for automatic actions (scheduler, deadlines, detections); it is recorded as such in the audit log. */
+export function systemPrincipal(job: string): Principal {
+  return { accountId: `system:${job}`, username: `system:${job}`, role: "sts_admin", operatorId: null, organisationId: null, via: "system" };
+}
+
+const STS: Role[] = ["sts_admin", "sts_duty_officer", "sts_engineer"];
+const READ_ALL: Role[] = [...STS, "auditor"];
+const EVERYONE: Role[] = [...ROLES];
+
+export const PERMISSIONS = {
+  "organisation.read": EVERYONE,
+  "organisation.write": ["sts_admin", "sts_engineer"],
+  "operator.read": EVERYONE,
+  "operator.write": ["sts_admin"],
+  "contract.read": EVERYONE,
+  // p.4: the contract is concluded between the operator and the organisation; the operator records it.
+  "contract.write": ["sts_admin", "sts_engineer", "operator_staff"],
+  "catalogue.read": EVERYONE,
+  // p.13: the telecom operator keeps the catalogue up to date; STS may correct it.
+  "catalogue.write": ["sts_admin", "sts_engineer", "operator_staff"],
+  "account.read": ["sts_admin", "auditor"],
+  "account.write": ["sts_admin"],
+  "audit.read": ["sts_admin", "auditor"],
+  "calendar.read": EVERYONE,
+  "calendar.write": ["sts_admin"],
+  "notification.read": ["sts_admin", "sts_duty_officer", "auditor"],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function can(principal: Pick<Principal, "role">, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly Role[]).includes(principal.role);
+}
+
+export type Scope = { kind: "all" } | { kind: "operator"; operatorId: string } | { kind: "organisation"; organisationId: string };
+
+/** Which rows a principal may see. A scoped role without its scope id sees nothing (fail closed). */
+export function scopeOf(p: Principal): Scope {
+  if (p.role === "operator_staff") return { kind: "operator", operatorId: p.operatorId ?? "00000000-0000-0000-0000-000000000000" };
+  if (p.role === "organisation_staff") return { kind: "organisation", organisationId: p.organisationId ?? "00000000-0000-0000-0000-000000000000" };
+  return { kind: "all" };
+}

@@ -1,0 +1,11 @@
+/** Forward-only migrations, applied in order. Adding one: a new numbered file and a line here. */
+import type { Kysely } from "kysely";
+import * as m0001 from "./0001_foundation.js";
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Kysely<any>): Promise<void>;
+}
+
+export const MIGRATIONS: Migration[] = [{ version: 1, ...m0001 }];

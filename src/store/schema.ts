@@ -1,0 +1,156 @@
+/**
+ * Kysely table types. Column names are snake_case as in SQL; the repositories map them to the contract's
+ * camelCase objects, so a concept keeps one name (organisation, telecom_operator, catalogue_prefix…).
+ */
+import type { ColumnType, Generated } from "kysely";
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T = unknown> = ColumnType<T, string, string>;
+
+export interface OrganisationTable {
+  id: Generated<string>;
+  bin: string;
+  name_kk: string;
+  name_ru: string;
+  name_en: string;
+  class: string;
+  contacts: Json<unknown[]>;
+  status: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface TelecomOperatorTable {
+  id: Generated<string>;
+  bin: string;
+  name_kk: string;
+  name_ru: string;
+  name_en: string;
+  asns: ColumnType<number[], number[], number[]>;
+  notification_emails: ColumnType<string[], string[], string[]>;
+  contacts: Json<unknown[]>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface ContractTable {
+  id: Generated<string>;
+  organisation_id: string;
+  operator_id: string;
+  number: string;
+  signed_on: ColumnType<string | null, string | null | undefined, string | null>;
+  valid_from: ColumnType<string, string, string>;
+  valid_to: ColumnType<string | null, string | null | undefined, string | null>;
+  status: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface CataloguePrefixTable {
+  id: Generated<string>;
+  prefix: string;
+  organisation_id: string;
+  operator_id: string;
+  contract_id: string | null;
+  note: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface AccountTable {
+  id: Generated<string>;
+  username: string;
+  display_name: string;
+  email: string | null;
+  password_hash: string | null;
+  role: string;
+  operator_id: string | null;
+  organisation_id: string | null;
+  disabled: Generated<boolean>;
+  must_change_password: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface SessionTable {
+  id: string;
+  account_id: string;
+  csrf_token: string;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+}
+
+export interface ApiTokenTable {
+  id: Generated<string>;
+  account_id: string;
+  name: string;
+  token_hash: string;
+  created_at: Generated<Date>;
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface AuditEntryTable {
+  seq: ColumnType<number, number, never>;
+  at: Timestamp;
+  action: string;
+  entity_type: string | null;
+  entity_id: string | null;
+  actor_id: string;
+  body: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: ColumnType<number, number, number>;
+  hash: string;
+}
+
+export interface OutboxMessageTable {
+  id: Generated<string>;
+  channel: string;
+  recipients: ColumnType<string[], string[], string[]>;
+  subject: string;
+  body_text: string;
+  status: Generated<string>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  last_error: string | null;
+  dedupe_key: string | null;
+  related: Json<Record<string, unknown>>;
+  created_at: Generated<Date>;
+  sent_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface CalendarDayTable {
+  date: ColumnType<string, string, string>;
+  kind: string;
+  name: string | null;
+  source: string | null;
+  updated_at: Generated<Date>;
+  updated_by: string;
+}
+
+export interface SchemaMigrationTable {
+  version: number;
+  name: string;
+  applied_at: Generated<Date>;
+}
+
+export interface Database {
+  organisation: OrganisationTable;
+  telecom_operator: TelecomOperatorTable;
+  contract: ContractTable;
+  catalogue_prefix: CataloguePrefixTable;
+  account: AccountTable;
+  session: SessionTable;
+  api_token: ApiTokenTable;
+  audit_entry: AuditEntryTable;
+  audit_head: AuditHeadTable;
+  outbox_message: OutboxMessageTable;
+  calendar_day: CalendarDayTable;
+  schema_migration: SchemaMigrationTable;
+}
