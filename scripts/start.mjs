@@ -1,0 +1,36 @@
+// npm start: install dependencies if missing, build, then start the all-in-one on the embedded store.
+import { existsSync, statSync, readdirSync } from "node:fs";
+import { spawnSync, spawn } from "node:child_process";
+import { join } from "node:path";
+
+const root = join(import.meta.dirname, "..");
+const run = (cmd, args) => {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit" });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+};
+
+if (!existsSync(join(root, "node_modules", ".package-lock.json"))) {
+  console.log("qaqpa: installing dependencies (npm ci)…");
+  run("npm", ["ci", "--no-audit", "--no-fund"]);
+}
+
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+const stamp = join(root, "dist", "cli", "main.js");
+if (!existsSync(stamp) || statSync(stamp).mtimeMs < newest(join(root, "src"))) {
+  console.log("qaqpa: building…");
+  run("npx", ["--no-install", "tsc", "-p", "tsconfig.build.json"]);
+}
+if (existsSync(join(root, "portal", "package.json")) && existsSync(join(root, "scripts", "build-portal.mjs"))) {
+  run(process.execPath, [join(root, "scripts", "build-portal.mjs")]);
+}
+
+const child = spawn(process.execPath, [join(root, "bin", "qaqpa.mjs"), "start", ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
+child.on("exit", (code, sig) => process.exit(code ?? (sig ? 1 : 0)));

@@ -1,0 +1,15 @@
+/** The full control-plane API: every resource's routes, registered in one place. */
+import { buildApi, type ApiDeps, type App } from "./server.js";
+import { authRoutes } from "./routes/auth.js";
+import { registryRoutes } from "./routes/registry.js";
+import { catalogueRoutes } from "./routes/catalogue.js";
+import { auditRoutes } from "./routes/audit.js";
+import { notificationRoutes } from "./routes/notifications.js";
+
+export type { ApiDeps, App };
+
+export async function createApi(deps: ApiDeps, extra: ((app: App, route: Parameters<Parameters<typeof buildApi>[1]>[1]) => void)[] = []): Promise<App> {
+  return buildApi(deps, (app, route) => {
+    for (const r of [authRoutes(deps), registryRoutes(deps), catalogueRoutes(deps), auditRoutes(deps), notificationRoutes(deps), ...extra]) r(app, route);
+  });
+}

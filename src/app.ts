@@ -1,0 +1,75 @@
+/**
+ * The all-in-one: store, control-plane API, outbox worker (and, as they land, the gateway listeners, the
+ * scheduler and the mail policy service) in one process on the embedded store by default.
+ */
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import nodemailer from "nodemailer";
+import type { Config } from "./config.js";
+import { openStore, type Store } from "./store/db.js";
+import { createApi, type App } from "./api/index.js";
+import { ensureAdmin } from "./bootstrap.js";
+import { sinkDelivery, smtpDelivery, startOutboxWorker } from "./outbox/outbox.js";
+import { createSealer, type Sealer } from "./secrets/sealer.js";
+
+export interface Running {
+  config: Config;
+  store: Store;
+  api: App;
+  sealer: Sealer;
+  urls: { api: string; openapi: string; proxy: string };
+  admin: { created: boolean; username: string; password?: string };
+  stop(): Promise<void>;
+}
+
+/** The master key seals secrets at rest. Production keeps it outside the data dir (QAQPA_MASTER_KEY_FILE). */
+export function loadMasterKey(config: Config, env = process.env): Buffer {
+  if (env.QAQPA_MASTER_KEY) {
+    const k = Buffer.from(env.QAQPA_MASTER_KEY, "base64");
+    if (k.length !== 32) throw new Error("QAQPA_MASTER_KEY must be 32 bytes, base64-encoded");
+    return k;
+  }
+  const file = config.masterKeyFile ?? join(config.dataDir, "master.key");
+  if (!existsSync(file)) {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString("base64") + "\n", { mode: 0o600, flag: "wx" });
+  }
+  const k = Buffer.from(readFileSync(file, "utf8").trim(), "base64");
+  if (k.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);
+  return k;
+}
+
+export async function startAllInOne(config: Config, env = process.env): Promise<Running> {
+  const sealer = createSealer(loadMasterKey(config, env));
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  try {
+    const admin = await ensureAdmin(store, env.QAQPA_ADMIN_PASSWORD || undefined);
+    const smtp = config.notifications.smtp;
+    const delivery = smtp
+      ? smtpDelivery(nodemailer.createTransport({ host: smtp.host, port: smtp.port, secure: smtp.secure, ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.passwordEnv ? env[smtp.passwordEnv] ?? "" : "" } } : {}) }))
+      : sinkDelivery();
+    const outbox = startOutboxWorker(store.db, delivery, config.notifications.from);
+    const api = await createApi({ store, logger: config.log.level === "debug" ? { level: "debug" } : false });
+    await api.listen({ host: config.http.host, port: config.http.port });
+    const addr = api.server.address();
+    const port = typeof addr === "object" && addr ? addr.port : config.http.port;
+    const base = config.http.publicUrl ?? `http://${config.http.host.includes(":") ? `[${config.http.host}]` : config.http.host}:${port}`;
+    return {
+      config,
+      store,
+      api,
+      sealer,
+      admin,
+      urls: { api: `${base}/api`, openapi: `${base}/api/openapi.json`, proxy: `http://${config.proxy.host}:${config.proxy.port}` },
+      async stop() {
+        await api.close();
+        await outbox.stop();
+        await store.close();
+      },
+    };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
