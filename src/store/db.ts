@@ -16,7 +16,7 @@ import { MIGRATIONS } from "./migrations/index.js";
 // int8 (counts, sequence numbers, ASNs) fits in a double for every value we store; dates stay civil strings
 // so a deadline date never shifts through the process time zone.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
-pg.types.setTypeParser(1016 as pg.types.TypeId, (v) => (v === "{}" ? [] : v.slice(1, -1).split(",").map((x) => Number.parseInt(x, 10))));
+pg.types.setTypeParser(1016 as never, (v) => (v === "{}" ? [] : v.slice(1, -1).split(",").map((x) => Number.parseInt(x, 10))));
 pg.types.setTypeParser(1082, (v) => v);
 
 export type Engine = "pglite" | "postgres";

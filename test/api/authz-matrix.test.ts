@@ -24,6 +24,13 @@ async function adminPrefix(w: World, org: "A" | "B") {
   return r.json.id as string;
 }
 
+async function bin(w: World, orgId: string) {
+  return (await w.store.db.selectFrom("organisation").select("bin").where("id", "=", orgId).executeTakeFirstOrThrow()).bin;
+}
+async function opBin(w: World, opId: string) {
+  return (await w.store.db.selectFrom("telecom_operator").select("bin").where("id", "=", opId).executeTakeFirstOrThrow()).bin;
+}
+
 const CASES: Record<string, Case> = {
   "GET /api/organisations": { own: () => ({ method: "GET", url: "/api/organisations" }) },
   "POST /api/organisations": { own: () => ({ method: "POST", url: "/api/organisations", body: { bin: newBin(), ...names("New body"), class: "state_body" } }) },
@@ -58,6 +65,11 @@ const CASES: Record<string, Case> = {
     other: async (w) => ({ method: "DELETE", url: `/api/catalogue/prefixes/${await adminPrefix(w, "B")}` }),
   },
   "GET /api/catalogue/prefixes/:id/history": { own: (w) => ({ method: "GET", url: `/api/catalogue/prefixes/${w.ids.prefixA}/history` }), other: (w) => ({ method: "GET", url: `/api/catalogue/prefixes/${w.ids.prefixB}/history` }) },
+  "POST /api/catalogue/import": {
+    own: async (w) => ({ method: "POST", url: `/api/catalogue/import?dryRun=true&operatorId=${w.ids.opA}`, body: `prefix,organisation_bin,operator_bin\n${freshPrefix()},${await bin(w, w.ids.orgA)},${await opBin(w, w.ids.opA)}\n` }),
+    other: async (w) => ({ method: "POST", url: `/api/catalogue/import?dryRun=true&operatorId=${w.ids.opB}`, body: `prefix,organisation_bin,operator_bin\n${freshPrefix()},${await bin(w, w.ids.orgB)},${await opBin(w, w.ids.opB)}\n` }),
+  },
+  "GET /api/catalogue/export": { own: () => ({ method: "GET", url: "/api/catalogue/export" }) },
   "GET /api/catalogue/lookup": { own: () => ({ method: "GET", url: "/api/catalogue/lookup?address=10.1.2.3" }) },
   "GET /api/accounts": { own: () => ({ method: "GET", url: "/api/accounts" }) },
   "POST /api/accounts": { own: () => ({ method: "POST", url: "/api/accounts", body: { username: `user${n++}`, displayName: "x", role: "auditor", password: "another long password" } }) },

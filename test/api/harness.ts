@@ -42,7 +42,7 @@ export async function startWorld(): Promise<World> {
     const r = await app.inject({
       method: method as any,
       url,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined && typeof body !== "string" ? { "content-type": "application/json" } : {}), ...headers },
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": typeof body === "string" ? "text/csv" : "application/json" } : {}), ...headers },
       ...(body !== undefined ? { payload: typeof body === "string" ? body : JSON.stringify(body) } : {}),
     });
     let json: any;
