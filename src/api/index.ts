@@ -5,11 +5,12 @@ import { registryRoutes } from "./routes/registry.js";
 import { catalogueRoutes } from "./routes/catalogue.js";
 import { auditRoutes } from "./routes/audit.js";
 import { notificationRoutes } from "./routes/notifications.js";
+import { calendarRoutes } from "./routes/calendar.js";
 
 export type { ApiDeps, App };
 
 export async function createApi(deps: ApiDeps, extra: ((app: App, route: Parameters<Parameters<typeof buildApi>[1]>[1]) => void)[] = []): Promise<App> {
   return buildApi(deps, (app, route) => {
-    for (const r of [authRoutes(deps), registryRoutes(deps), catalogueRoutes(deps), auditRoutes(deps), notificationRoutes(deps), ...extra]) r(app, route);
+    for (const r of [authRoutes(deps), registryRoutes(deps), catalogueRoutes(deps), auditRoutes(deps), notificationRoutes(deps), calendarRoutes(deps), ...extra]) r(app, route);
   });
 }

@@ -1,9 +1,12 @@
 /** Rendering every failure as RFC 9457 problem+json. Unknown errors become a bare 500: no stack, no SQL, no secrets. */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { Problem } from "../contract/problem.js";
+import { Problem, PROBLEMS, type ProblemCode } from "../contract/problem.js";
 
 export function toProblem(err: unknown): Problem {
   if (err instanceof Problem) return err;
+  // Domain errors that carry a registered QQ_ERR_* code (e.g. the calendar's) keep their code and message.
+  const coded = err as { code?: unknown; message?: string };
+  if (err instanceof Error && typeof coded.code === "string" && coded.code in PROBLEMS) return new Problem(coded.code as ProblemCode, err.message);
   const e = err as FastifyError & { validation?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] };
   if (e?.validation) {
     const errors = e.validation.map((v) => ({

@@ -23,7 +23,11 @@ export async function catalogueCommand(sub: string | undefined, args: string[], 
     }
     const csv = readFileSync(file);
     try {
-      const r = await withStore(async (s) => inTx(s, systemPrincipal("cli"), null, async (ctx) => importCatalogueCsv(ctx, csv, { mode: values.replace ? "replace" : "merge", dryRun: !!values["dry-run"], operatorId: await opId(s) })));
+      // Resolve the operator before the transaction: the embedded store has one connection.
+      const r = await withStore(async (s) => {
+        const operatorId = await opId(s);
+        return inTx(s, systemPrincipal("cli"), null, (ctx) => importCatalogueCsv(ctx, csv, { mode: values.replace ? "replace" : "merge", dryRun: !!values["dry-run"], operatorId }));
+      });
       console.log(`${r.dryRun ? "dry run: would import" : "imported"}: ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged, ${r.removed} removed`);
       return 0;
     } catch (e) {
@@ -36,7 +40,10 @@ export async function catalogueCommand(sub: string | undefined, args: string[], 
     }
   }
   if (sub === "export") {
-    const csv = await withStore(async (s) => inTx(s, systemPrincipal("cli"), null, async (ctx) => exportCatalogue(ctx, await opId(s))));
+    const csv = await withStore(async (s) => {
+      const operatorId = await opId(s);
+      return inTx(s, systemPrincipal("cli"), null, (ctx) => exportCatalogue(ctx, operatorId));
+    });
     process.stdout.write(csv);
     return 0;
   }

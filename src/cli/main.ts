@@ -102,11 +102,21 @@ export async function main(argv: string[]): Promise<number> {
 
 const invokedDirectly = process.argv[1] && /(?:cli[\\/]main\.[jt]s|qaqpa(?:\.mjs)?)$/.test(process.argv[1]);
 if (invokedDirectly) {
+  let finished = false;
+  // A command whose work is stuck on a promise nobody will settle would otherwise exit 0 in silence.
+  process.on("beforeExit", () => {
+    if (!finished) {
+      console.error("qaqpa: internal error: the command stopped before finishing");
+      process.exit(70);
+    }
+  });
   main(process.argv.slice(2)).then(
     (code) => {
+      finished = true;
       if (code !== undefined) process.exitCode = code;
     },
     (e) => {
+      finished = true;
       if (e instanceof ConfigError || e instanceof Problem) console.error(`qaqpa: ${e.message}`);
       else console.error(e);
       process.exitCode = 1;

@@ -20,6 +20,12 @@ export const PROBLEMS = {
   QQ_ERR_DATA_DIR_LOCKED: { status: 503, title: "The data directory is in use by another process" },
   QQ_ERR_NOT_READY: { status: 503, title: "Not ready" },
   QQ_ERR_INTERNAL: { status: 500, title: "Internal error" },
+  // Raised by the working-day calendar (src/domain/working-days/errors.ts) with the same codes.
+  QQ_ERR_CALENDAR: { status: 400, title: "Calendar error" },
+  QQ_ERR_INVALID_DATE: { status: 400, title: "Not a valid civil date" },
+  QQ_ERR_DATE_OUT_OF_RANGE: { status: 422, title: "Date outside the calendar's range" },
+  QQ_ERR_INVALID_DAY_COUNT: { status: 400, title: "Not a valid day count" },
+  QQ_ERR_CALENDAR_DATA: { status: 422, title: "Calendar data contradicts itself or the law" },
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEMS;

@@ -134,6 +134,13 @@ export interface CalendarDayTable {
   updated_by: string;
 }
 
+export interface CalendarYearTable {
+  year: number;
+  data: Json<unknown>;
+  updated_at: Generated<Date>;
+  updated_by: string;
+}
+
 export interface SchemaMigrationTable {
   version: number;
   name: string;
@@ -152,5 +159,6 @@ export interface Database {
   audit_head: AuditHeadTable;
   outbox_message: OutboxMessageTable;
   calendar_day: CalendarDayTable;
+  calendar_year: CalendarYearTable;
   schema_migration: SchemaMigrationTable;
 }

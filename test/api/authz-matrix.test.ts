@@ -76,6 +76,16 @@ const CASES: Record<string, Case> = {
   "PATCH /api/accounts/:id": { own: (w) => ({ method: "PATCH", url: `/api/accounts/${w.ids.accountOpA}`, body: { displayName: "op-a" } }) },
   "GET /api/audit": { own: () => ({ method: "GET", url: "/api/audit" }) },
   "GET /api/audit/verify": { own: () => ({ method: "GET", url: "/api/audit/verify" }) },
+  "GET /api/calendar/:year": { own: () => ({ method: "GET", url: "/api/calendar/2026" }) },
+  "GET /api/calendar/deadline": { own: () => ({ method: "GET", url: "/api/calendar/deadline?from=2026-03-20&workingDays=5" }) },
+  "PUT /api/calendar/days/:date": { own: () => ({ method: "PUT", url: "/api/calendar/days/2027-12-30", body: { kind: "decreed-day-off", name: "test", reference: "test order" } }) },
+  "DELETE /api/calendar/days/:date": {
+    own: async (w) => {
+      await w.call(w.tokens.sts_admin, "PUT", "/api/calendar/days/2027-12-31", { kind: "decreed-day-off", reference: "test" });
+      return { method: "DELETE", url: "/api/calendar/days/2027-12-31" };
+    },
+  },
+  "PUT /api/calendar/years/:year": { own: async () => ({ method: "PUT", url: "/api/calendar/years/2026", body: JSON.parse((await import("node:fs")).readFileSync(new URL("../../src/domain/working-days/data/2026.json", import.meta.url), "utf8")) }) },
   "GET /api/notifications": { own: () => ({ method: "GET", url: "/api/notifications" }) },
 };
 
