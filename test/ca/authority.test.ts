@@ -47,6 +47,8 @@ describe("parseLeafName", () => {
     ["*.kz", "syntax", { allowWildcard: true }],
     ["192.0.2.1", "ip-not-allowed"],
     ["::1", "ip-not-allowed"],
+    ["fe80::1%eth0", "syntax", { allowIp: true }],
+    ["01.2.3.4", "syntax", { allowIp: true }],
   ];
   for (const [input, reason, opts] of fail) {
     test(`fail/${input.length > 40 ? input.slice(0, 40) + "…" : input || "(empty)"} → ${reason}`, () => {

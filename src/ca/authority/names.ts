@@ -5,6 +5,7 @@
  * Primitives: `parseLeafName` (input → normalised `LeafName` or InvalidLeafNameError), `isWithinSubtree`,
  * `wildcardReaches`, and the default namespace lists.
  */
+import { isIP } from "node:net";
 import ipaddr from "ipaddr.js";
 import { CaConfigError, InvalidLeafNameError } from "../errors.js";
 
@@ -78,7 +79,10 @@ export function normaliseDnsName(input: string): string {
 export function parseLeafName(input: string, opts: LeafNameOptions = {}): LeafName {
   if (typeof input !== "string") throw new InvalidLeafNameError(String(input), "syntax", "name must be a string");
   const ipText = input.startsWith("[") && input.endsWith("]") ? input.slice(1, -1) : input;
-  if (ipaddr.isValid(ipText) && (ipaddr.IPv4.isValidFourPartDecimal(ipText) || ipText.includes(":"))) {
+  // node:net's check is strict dotted-quad/RFC 4291 text and cheap; ipaddr.js (which compiles its patterns on
+  // every call) only runs for actual addresses. A zone index (fe80::1%eth0) has no place in a certificate.
+  if (isIP(ipText) !== 0) {
+    if (ipText.includes("%")) throw new InvalidLeafNameError(input, "syntax", `${input}: an address with a zone index`);
     if (!opts.allowIp) throw new InvalidLeafNameError(input, "ip-not-allowed", `${input} is an IP address; IP SANs are minted only when asked for`);
     const addr = ipaddr.parse(ipText);
     return { kind: "ip", name: addr.toString(), bytes: Buffer.from(addr.toByteArray()) };
