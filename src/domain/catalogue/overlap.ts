@@ -75,48 +75,50 @@ interface Sink<Id, Org> {
   out: { c: Conflict<Id, Org>; otherRank: number }[];
 }
 
+function orgOf<Id, Org>(s: Sink<Id, Org>, i: number): Org {
+  const n = s.existing.length;
+  return i >= n ? s.candidates[i - n]!.organisationId : s.existing[i]!.organisationId;
+}
+
+function otherOf<Id, Org>(s: Sink<Id, Org>, i: number): ConflictOther<Id, Org> {
+  const n = s.existing.length;
+  if (i >= n) {
+    const c = s.candidates[i - n]!;
+    return { source: "candidate", index: i - n, prefix: c.prefix, organisationId: c.organisationId };
+  }
+  const e = s.existing[i]!;
+  return { source: "existing", id: e.id, prefix: e.prefix, organisationId: e.organisationId };
+}
+
+/** Records one conflict of candidate item `cand` with item `against`, unless an edit meets its old self. */
+function report<Id, Org>(s: Sink<Id, Org>, cand: number, against: number, kind: ConflictKind, relation: Relation): void {
+  const n = s.existing.length;
+  const ci = cand - n;
+  if (against < n) {
+    const id = s.candidates[ci]!.id;
+    if (id !== undefined && Object.is(id, s.existing[against]!.id)) return;
+  }
+  s.out.push({ c: { candidate: ci, kind, relation, other: otherOf(s, against) }, otherRank: against });
+}
+
 /**
- * Records the pair (outer ⊇ inner) where at least one side is a candidate. Items are numbered:
- * 0..n-1 existing, n..n+m-1 candidates. `equal` tells whether the two prefixes are identical.
+ * Judges the pair (outer ⊇ inner); at least one side is a candidate (both strategies only visit such
+ * pairs). Items are numbered 0..n-1 existing, n..n+m-1 candidates; `equal` tells whether the two
+ * prefixes are identical.
  */
 function judge<Id, Org>(s: Sink<Id, Org>, outer: number, inner: number, equal: boolean): void {
   const n = s.existing.length;
-  const outerIsCand = outer >= n;
-  const innerIsCand = inner >= n;
-  if (!outerIsCand && !innerIsCand) return; // the stored catalogue is not re-judged here
-  const orgOf = (i: number) => (i >= n ? s.candidates[i - n]!.organisationId : s.existing[i]!.organisationId);
-  const sameOrg = Object.is(orgOf(outer), orgOf(inner));
+  const sameOrg = Object.is(orgOf(s, outer), orgOf(s, inner));
   if (sameOrg && !equal) return; // nesting within one organisation is allowed
-  const other = (i: number): ConflictOther<Id, Org> => {
-    if (i >= n) {
-      const c = s.candidates[i - n]!;
-      return { source: "candidate", index: i - n, prefix: c.prefix, organisationId: c.organisationId };
-    }
-    const e = s.existing[i]!;
-    return { source: "existing", id: e.id, prefix: e.prefix, organisationId: e.organisationId };
-  };
-  const kind: ConflictKind = sameOrg ? "duplicate" : "overlap";
-  const report = (cand: number, against: number, relation: Relation) => {
-    const ci = cand - n;
-    if (against < n) {
-      const id = s.candidates[ci]!.id;
-      if (id !== undefined && Object.is(id, s.existing[against]!.id)) return; // an edit meets its old self
-    }
-    s.out.push({ c: { candidate: ci, kind, relation, other: other(against) }, otherRank: against });
-  };
-  if (outerIsCand && innerIsCand) {
-    if (sameOrg) {
-      // A duplicate inside the batch is reported once, on the later candidate, naming the first.
-      report(Math.max(outer, inner), Math.min(outer, inner), "equal");
-    } else {
-      report(outer, inner, equal ? "equal" : "contains");
-      report(inner, outer, equal ? "equal" : "contained-by");
-    }
-  } else if (outerIsCand) {
-    report(outer, inner, equal ? "equal" : "contains");
-  } else {
-    report(inner, outer, equal ? "equal" : "contained-by");
+  if (sameOrg) {
+    // A duplicate is reported on the candidate; when both are candidates, once, on the later one,
+    // naming the first. Candidates are numbered after existing entries, so both cases are the max.
+    const cand = Math.max(outer, inner);
+    report(s, cand, cand === outer ? inner : outer, "duplicate", "equal");
+    return;
   }
+  if (outer >= n) report(s, outer, inner, "overlap", equal ? "equal" : "contains");
+  if (inner >= n) report(s, inner, outer, "overlap", equal ? "equal" : "contained-by");
 }
 
 function finish<Id, Org>(s: Sink<Id, Org>): Conflict<Id, Org>[] {

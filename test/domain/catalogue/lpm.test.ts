@@ -83,6 +83,15 @@ const LOOKUPS: [string, number][] = [
   ["2001:db8::1%", LPM_INVALID_ADDRESS],
   ["2001:db8::/32", LPM_INVALID_ADDRESS],
   ["localhost", LPM_INVALID_ADDRESS],
+  ["1:2:3:4:5:6:7:1.2.3.4", LPM_INVALID_ADDRESS],
+  ["1:2:3:4:5:6:1.2.3.4", LPM_NO_MATCH],
+  ["1::2::3", LPM_INVALID_ADDRESS],
+  ["1:2:3:4::5:6:7:8", LPM_INVALID_ADDRESS],
+  ["1:2:3:4:5:6:7:8:9", LPM_INVALID_ADDRESS],
+  ["12345::", LPM_INVALID_ADDRESS],
+  ["1:2:3:4:5:6:7", LPM_INVALID_ADDRESS],
+  ["1:", LPM_INVALID_ADDRESS],
+  [":1", LPM_INVALID_ADDRESS],
 ];
 
 for (const [address, expected] of LOOKUPS) {
@@ -179,6 +188,7 @@ test("fail/fromBuffer refuses damaged tables", () => {
     ["IPv4 out of order", damaged((b) => { b.writeUInt32LE(0xffffffff, 28); return b; })],
     ["IPv6 not from ::", damaged((b) => { b.writeUInt32LE(1, 24 + table.stats.v4Ranges * 8 + 12); return b; })],
     ["IPv6 out of order", damaged((b) => { b.writeUInt32LE(0xffffffff, 24 + table.stats.v4Ranges * 8 + 16); return b; })],
+    ["IPv6 start repeated", damaged((b) => { b.fill(0, 24 + table.stats.v4Ranges * 8 + 16, 24 + table.stats.v4Ranges * 8 + 32); return b; })],
     ["negative value", damaged((b) => { b.writeInt32LE(-5, 24 + table.stats.v4Ranges * 4); return b; })],
   ];
   for (const [name, buf] of cases) {

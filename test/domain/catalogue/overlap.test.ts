@@ -35,6 +35,8 @@ const CASES: [string, Candidate[], string[]][] = [
   ["fail/contains another organisation's prefixes", [C("0.0.0.0/0", "org4")], ["0 overlap contains e:a@org1", "0 overlap contains e:b@org1", "0 overlap contains e:c@org2"]],
   ["fail/duplicate within the same organisation", [C("10.1.0.0/16", "org1")], ["0 duplicate equal e:b@org1"]],
   ["fail/a /65 inside another organisation's /48", [C("2001:db8:1:0:8000::/65", "org5")], ["0 overlap contained-by e:d@org3", "0 overlap contained-by e:e@org3"]],
+  ["fail/a /128 inside another organisation's /48", [C("2001:db8:1::1", "org5")], ["0 overlap contained-by e:d@org3", "0 overlap contained-by e:e@org3"]],
+  ["ok/a /128 beside it", [C("2001:db8:1::1", "org3"), C("2001:db8:1::2", "org5"), C("2001:db8:1::3/128", "org3")], ["1 overlap contained-by e:d@org3", "1 overlap contained-by e:e@org3"]],
   ["ok/an edit does not conflict with its old self", [C("10.1.0.0/16", "org1", "b")], []],
   ["fail/moving a prefix to another organisation still meets the others", [C("10.1.0.0/16", "org2", "b")], ["0 overlap contained-by e:a@org1"]],
   [
@@ -142,7 +144,7 @@ function mask(words: number[], len: number): number[] {
 // Few bases and short ranges of lengths so that equal, nested and disjoint pairs are all common.
 const prefix = fc.oneof(
   fc.tuple(fc.constantFrom(0x0a000000, 0x0a010000, 0xc0000200), fc.integer({ min: 0, max: 0x3ffff }), fc.integer({ min: 6, max: 32 })).map(([b, j, len]) => makePrefix(4, mask([(b + j * 64) >>> 0], len), len)),
-  fc.tuple(fc.constantFrom(0x20010db8, 0x2a000000), word, fc.integer({ min: 16, max: 96 })).map(([b, j, len]) => makePrefix(6, mask([b, j & 0xff030000, j & 0xc0000000, 0], len), len)),
+  fc.tuple(fc.constantFrom(0x20010db8, 0x2a000000), word, fc.integer({ min: 16, max: 128 })).map(([b, j, len]) => makePrefix(6, mask([b, j & 0xff030000, j & 0xc0000000, j & 0x3], len), len)),
 ).map((r) => {
   if (!r.ok) throw new Error(r.message);
   return r.prefix;

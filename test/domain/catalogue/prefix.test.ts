@@ -66,6 +66,7 @@ const FAIL: [string, string, string?][] = [
   ["10.1.2.0/24/24", "invalid-prefix"],
   ["fe80::1%eth0", "zone-id"],
   ["fe80::%1/64", "zone-id"],
+  ["fe80::/64%eth0", "zone-id"],
   ["::ffff:10.1.2.3", "ipv4-mapped", "10.1.2.3/32"],
   ["::ffff:10.1.2.0/120", "ipv4-mapped", "10.1.2.0/24"],
   ["::ffff:0:0/96", "ipv4-mapped", "0.0.0.0/0"],
@@ -231,6 +232,9 @@ test("ok/contains, overlaps, containsAddress, hostPrefix", () => {
 });
 
 test("ok/comparePrefixes: IPv4 first, then network, then shorter first", () => {
+  assert.equal(comparePrefixes(P("10.0.0.0/8"), P("11.0.0.0/8")), -1);
+  assert.equal(comparePrefixes(P("11.0.0.0/8"), P("10.0.0.0/8")), 1);
+  assert.equal(comparePrefixes(P("10.0.0.0/8"), P("10.0.0.0/8")), 0);
   const sorted = ["2001:db8::/32", "10.1.0.0/16", "10.0.0.0/8", "::/0", "10.0.0.0/16", "9.0.0.0/8", "2001:db8::/48"]
     .map(P)
     .sort(comparePrefixes)
@@ -347,6 +351,40 @@ test("ok/property: arbitrary text never throws and every refusal carries a known
           if (r.suggestion !== undefined) assert.ok(parsePrefix(r.suggestion).ok, r.suggestion);
         }
       }
+    }),
+    runs(3000),
+  );
+});
+
+test("ok/property: IPv4 prefixes agree with an independent regular-expression oracle", () => {
+  // The oracle is written from the grammar in prefix.ts, not from its code; it covers the one-pass
+  // fast path and the full path alike.
+  const oracle = (s: string): string | undefined => {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(s);
+    if (!m) return undefined;
+    const parts = m.slice(1, 5);
+    if (parts.some((p) => (p.length > 1 && p.startsWith("0")) || Number(p) > 255)) return undefined;
+    if (m[5] !== undefined && ((m[5].length > 1 && m[5].startsWith("0")) || Number(m[5]) > 32)) return undefined;
+    const len = m[5] === undefined ? 32 : Number(m[5]);
+    const word = parts.reduce((a, p) => a * 256 + Number(p), 0);
+    const net = len === 0 ? 0 : Number(BigInt(word) & ((0xffffffffn << BigInt(32 - len)) & 0xffffffffn));
+    if (net !== word) return undefined;
+    return `${parts.map(Number).join(".")}/${len}`;
+  };
+  const alphabet = fc.constantFrom(..."0123456789./".split(""));
+  const octet = fc.oneof(fc.integer({ min: 0, max: 255 }).map(String), fc.constantFrom("00", "01", "256", "999", "1000", ""));
+  const shaped = fc.tuple(octet, octet, octet, octet, fc.option(fc.oneof(fc.integer({ min: 0, max: 40 }).map(String), fc.constantFrom("00", "08", "", "100")))).map(([a, b, c, d, l]) => `${a}.${b}.${c}.${d}${l === null ? "" : `/${l}`}`);
+  // Real networks, with the length sometimes zero-padded, so the length checks meet valid addresses.
+  const network = fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 }), fc.constantFrom("", "0", "00")).map(([w, len, pad]) => {
+    const net = len === 0 ? 0 : (w & ((0xffffffff << (32 - len)) >>> 0)) >>> 0;
+    return `${net >>> 24}.${(net >>> 16) & 255}.${(net >>> 8) & 255}.${net & 255}/${pad}${len}`;
+  });
+  fc.assert(
+    fc.property(fc.oneof(shaped, network, fc.string({ unit: alphabet, maxLength: 20 })), (s) => {
+      const r = parsePrefix(s);
+      const expected = oracle(s);
+      assert.equal(r.ok ? r.prefix.text : undefined, expected, s);
+      if (r.ok) assert.equal(r.prefix.words[0], Number(expected!.split("/")[0]!.split(".").reduce((x, p) => x * 256 + Number(p), 0)));
     }),
     runs(3000),
   );
