@@ -1,4 +1,9 @@
-/** Forward-only migrations, applied in order. Adding one: a new numbered file and a line here. */
+/**
+ * Forward-only migrations, applied in version order. Adding one: a new numbered file and a line here.
+ * Version ranges per subsystem keep parallel work from colliding:
+ *   1–9 foundation · 10–19 gateway (policy, categories, detections, decision log) · 20–29 workflows ·
+ *   30–39 mail gateway · 40–49 gateway CA · 50–59 portal/reporting
+ */
 import type { Kysely } from "kysely";
 import * as m0001 from "./0001_foundation.js";
 import * as m0002 from "./0002_calendar_year.js";
@@ -9,7 +14,9 @@ export interface Migration {
   up(db: Kysely<any>): Promise<void>;
 }
 
-export const MIGRATIONS: Migration[] = [
+const ALL: Migration[] = [
   { version: 1, ...m0001 },
   { version: 2, ...m0002 },
 ];
+
+export const MIGRATIONS: Migration[] = [...ALL].sort((a, b) => a.version - b.version);
