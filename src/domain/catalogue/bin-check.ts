@@ -29,6 +29,15 @@
 const FIRST = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] as const;
 const SECOND = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2] as const;
 
+/** ASCII digits only: other scripts' digits (e.g. full-width ０–９) are not a BIN. */
+function allDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 function weighted(digits: string, weights: readonly number[]): number {
   let s = 0;
   for (let i = 0; i < 11; i++) s += (digits.charCodeAt(i) - 48) * weights[i]!;
@@ -40,7 +49,7 @@ function weighted(digits: string, weights: readonly number[]): number {
  * (both passes give 10) or the input is not 11 (or 12) ASCII digits.
  */
 export function binCheckDigit(first11: string): number | undefined {
-  if (!/^[0-9]{11,12}$/.test(first11)) return undefined;
+  if (typeof first11 !== "string" || (first11.length !== 11 && first11.length !== 12) || !allDigits(first11)) return undefined;
   let c = weighted(first11, FIRST);
   if (c === 10) c = weighted(first11, SECOND);
   return c === 10 ? undefined : c;
@@ -48,6 +57,6 @@ export function binCheckDigit(first11: string): number | undefined {
 
 /** True when `bin` is exactly 12 ASCII digits and its last digit is the check digit of the first 11. */
 export function isValidBin(bin: string): boolean {
-  if (typeof bin !== "string" || !/^[0-9]{12}$/.test(bin)) return false;
+  if (typeof bin !== "string" || bin.length !== 12 || !allDigits(bin)) return false;
   return binCheckDigit(bin) === bin.charCodeAt(11) - 48;
 }

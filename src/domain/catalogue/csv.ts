@@ -26,7 +26,7 @@
  * organisations are the catalogue's rule, checked against the stored catalogue by overlap.ts.
  */
 import { isValidBin } from "./bin-check.js";
-import { comparePrefixes, parsePrefix, type Prefix, type PrefixErrorCode } from "./prefix.js";
+import { parsePrefix, type Prefix, type PrefixErrorCode } from "./prefix.js";
 
 export const CATALOGUE_COLUMNS = ["prefix", "organisation_bin", "operator_bin", "contract_number", "note"] as const;
 export type CatalogueColumn = (typeof CATALOGUE_COLUMNS)[number];
@@ -448,12 +448,13 @@ export interface CsvExportOptions {
 /** Quote when the parser would otherwise change the value: separators, quotes, line breaks, edge spaces. */
 function field(value: string | undefined): string {
   if (value === undefined || value === "") return "";
-  const edge = (c: number) => c === 32 || c === 9;
-  if (/[",\r\n]/.test(value) || edge(value.charCodeAt(0)) || edge(value.charCodeAt(value.length - 1))) {
-    return `"${value.replace(/"/g, '""')}"`;
-  }
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(value.length - 1);
+  if (first === 32 || first === 9 || last === 32 || last === 9 || NEEDS_QUOTES.test(value)) return `"${value.replace(/"/g, '""')}"`;
   return value;
 }
+
+const NEEDS_QUOTES = /[",\r\n]/;
 
 /**
  * Writes rows as catalogue CSV with every column, ordered by prefix (`comparePrefixes`, then BINs, then
@@ -461,18 +462,36 @@ function field(value: string | undefined): string {
  */
 export function exportCatalogueCsv(rows: readonly CatalogueCsvRow[], options: CsvExportOptions = {}): string {
   const eol = options.lineEnding ?? "\r\n";
-  const sorted = rows
-    .map((r, i) => ({ r, i }))
-    .sort((a, b) =>
-      comparePrefixes(a.r.prefix, b.r.prefix) ||
-      cmp(a.r.organisationBin, b.r.organisationBin) ||
-      cmp(a.r.operatorBin, b.r.operatorBin) ||
-      a.i - b.i);
-  const out: string[] = [CATALOGUE_COLUMNS.join(",")];
-  for (const { r } of sorted) {
-    out.push([r.prefix.text, field(r.organisationBin), field(r.operatorBin), field(r.contractNumber), field(r.note)].join(","));
+  const n = rows.length;
+  // Flat sort keys: the comparator then reads typed arrays instead of chasing row → prefix → words.
+  const fam = new Uint8Array(n);
+  const len = new Uint8Array(n);
+  const w = new Uint32Array(n * 4);
+  for (let i = 0; i < n; i++) {
+    const p = rows[i]!.prefix;
+    fam[i] = p.family;
+    len[i] = p.length;
+    w.set(p.words, i * 4);
   }
-  return (options.bom ? "\ufeff" : "") + out.join(eol) + eol;
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => {
+    if (fam[a] !== fam[b]) return fam[a]! - fam[b]!;
+    for (let k = 0; k < 4; k++) {
+      const x = w[a * 4 + k]!;
+      const y = w[b * 4 + k]!;
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    const ra = rows[a]!;
+    const rb = rows[b]!;
+    return len[a]! - len[b]! || cmp(ra.organisationBin, rb.organisationBin) || cmp(ra.operatorBin, rb.operatorBin) || a - b;
+  });
+  let out = CATALOGUE_COLUMNS.join(",") + eol;
+  for (let k = 0; k < n; k++) {
+    const r = rows[order[k]!]!;
+    out += `${r.prefix.text},${field(r.organisationBin)},${field(r.operatorBin)},${field(r.contractNumber)},${field(r.note)}${eol}`;
+  }
+  return (options.bom ? "\ufeff" : "") + out;
 }
 
 function cmp(a: string, b: string): number {
