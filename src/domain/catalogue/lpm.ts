@@ -347,10 +347,12 @@ export class LpmTable {
   }
 
   /**
-   * The value for an address as it comes from the socket (`socket.remoteAddress`): a value, 
-   * `LPM_NO_MATCH`, or `LPM_INVALID_ADDRESS`. Allocates nothing.
+   * The value for an address as it comes from the socket (`socket.remoteAddress`): a value,
+   * `LPM_NO_MATCH`, or `LPM_INVALID_ADDRESS`. Allocates nothing. `remoteAddress` is undefined once the
+   * socket is destroyed (Node's net docs), which answers `LPM_INVALID_ADDRESS` rather than throwing.
    */
-  lookup(address: string): number {
+  lookup(address: string | undefined): number {
+    if (typeof address !== "string") return LPM_INVALID_ADDRESS;
     const v4 = parseV4Range(address, 0, address.length);
     if (v4 >= 0) return this.lookupV4(v4);
     const w = this.#scratch;

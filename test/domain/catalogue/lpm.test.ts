@@ -100,6 +100,10 @@ for (const [address, expected] of LOOKUPS) {
   });
 }
 
+test("ok/a destroyed socket's undefined remoteAddress is an invalid address, not an exception", () => {
+  assert.equal(table.lookup(undefined), LPM_INVALID_ADDRESS);
+});
+
 test("ok/raw lookups agree with string lookups", () => {
   assert.equal(table.lookupV4(0x0a010203), 3);
   assert.equal(table.lookupV6(0x20010db8, 0x00010000, 0, 1), 12);
