@@ -44,7 +44,13 @@ export type Reason =
   | "organisation-allow"
   | "exception"
   | "default-deny"
-  | "invalid-destination";
+  | "invalid-destination"
+  // Decided by the shell at the point of effect, after the pipeline allowed the flow:
+  | "upstream-certificate"
+  | "upstream-unreachable"
+  | "misdirected-request"
+  | "malformed-client-hello"
+  | "client-rejected-certificate";
 
 export type TlsAction = "splice" | "bump";
 

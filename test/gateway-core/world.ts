@@ -7,6 +7,8 @@ export const TEST_LIST: CategoryEntry[] = [
   ["news.example", "news"],
   ["social.example", "social-networks"],
   ["shop.example", "shopping"],
+  ["shop.example/blog", "news"],
+  ["wrongcert.example", "shopping"],
   ["games.example", "games"],
   ["casino.example", "gambling"],
   ["casino.example/promo", "gambling"],

@@ -1,0 +1,86 @@
+/**
+ * The decision log: one record per connection and per request — metadata only. Never bodies, never the URL
+ * or path of a protected category (p.20), never credentials. Records go to a line sink (JSON lines for the
+ * operator's log pipeline) and, batched, to the store for the portal and the transparency report.
+ */
+import type { Decision, FlowFacts } from "../gateway-core/flow.js";
+
+export interface DecisionRecord {
+  time: string;
+  ref: string;
+  kind: "connection" | "request";
+  organisationId: string | null;
+  unknownSource: boolean;
+  source: string;
+  host: string | null;
+  /** Present only for requests to non-protected destinations. */
+  path?: string;
+  ip: string | null;
+  port: number;
+  protocol: string;
+  categories: string[];
+  action: "allow" | "block";
+  reason: string;
+  tls: "splice" | "bump" | null;
+  status?: number;
+  bytesUp: number;
+  bytesDown: number;
+  durationMs: number;
+  ja4: string | null;
+  snapshotId: string;
+}
+
+export interface DecisionSink {
+  write(r: DecisionRecord): void;
+}
+
+export function recordOf(
+  kind: DecisionRecord["kind"],
+  ref: string,
+  facts: FlowFacts,
+  d: Decision,
+  extra: { ip?: string | null; tls?: "splice" | "bump" | null; status?: number; bytesUp?: number; bytesDown?: number; startedAt: number; now?: number },
+): DecisionRecord {
+  const r: DecisionRecord = {
+    time: new Date(extra.now ?? Date.now()).toISOString(),
+    ref,
+    kind,
+    organisationId: d.organisationId,
+    unknownSource: d.unknownSource,
+    source: facts.sourceIp,
+    host: facts.host,
+    ip: extra.ip ?? null,
+    port: facts.port,
+    protocol: facts.protocol,
+    categories: [...d.categories],
+    action: d.verdict.action,
+    reason: d.verdict.reason,
+    tls: extra.tls !== undefined ? extra.tls : d.verdict.action === "allow" ? d.verdict.tls : null,
+    bytesUp: extra.bytesUp ?? 0,
+    bytesDown: extra.bytesDown ?? 0,
+    durationMs: Math.max(0, (extra.now ?? Date.now()) - extra.startedAt),
+    ja4: facts.tls?.ja4 ?? null,
+    snapshotId: d.snapshotId,
+  };
+  // p.20: where a protected category was visited is recorded (host, category); what was read there is not.
+  if (kind === "request" && facts.path && !d.protected) r.path = facts.path.split("?")[0]!.slice(0, 512);
+  if (extra.status !== undefined) r.status = extra.status;
+  return r;
+}
+
+/** Keeps records in memory (tests) and fans out to other sinks. */
+export class MemorySink implements DecisionSink {
+  readonly records: DecisionRecord[] = [];
+  write(r: DecisionRecord): void {
+    this.records.push(r);
+    if (this.records.length > 100_000) this.records.splice(0, 50_000);
+  }
+}
+
+export function fanOut(...sinks: DecisionSink[]): DecisionSink {
+  return { write: (r) => sinks.forEach((s) => s.write(r)) };
+}
+
+export function jsonLinesSink(out: NodeJS.WritableStream): DecisionSink {
+  return { write: (r) => out.write(JSON.stringify(r) + "\n") };
+}

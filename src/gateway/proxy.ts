@@ -1,0 +1,487 @@
+/**
+ * The gateway's I/O shell: it moves bytes and carries out what the pipeline decides; it decides nothing itself
+ * except at the point of effect (what the name resolves to, whether the upstream certificate is valid).
+ *
+ *   explicit proxy (HTTP/1.1)
+ *     ├─ absolute-form request ──▶ decide(request) ──▶ forward over a pooled upstream connection | block page
+ *     └─ CONNECT host:port ──▶ decide(connect) ──▶ 403 | 200, then peek the first bytes:
+ *          ├─ TLS ─▶ ClientHello ─▶ decide(tls) ─▶ splice (never decrypted)
+ *          │                                      ├▶ bump: leaf for the name only ─▶ requests ─▶ decide(request)
+ *          │                                      └▶ block: bumped block page, or a clean close
+ *          ├─ HTTP ─▶ requests ─▶ decide(request)
+ *          └─ other (SSH, RDP, OpenVPN, SOCKS, P2P, unknown) ─▶ decide(tls) ─▶ splice by exception | close
+ */
+import http from "node:http";
+import https from "node:https";
+import net from "node:net";
+import tls from "node:tls";
+import { randomBytes } from "node:crypto";
+import type { Duplex } from "node:stream";
+import { decideFlow } from "../gateway-core/pipeline.js";
+import type { Decision, FlowFacts, Reason } from "../gateway-core/flow.js";
+import type { PolicySnapshot } from "../gateway-core/snapshot.js";
+import { classifyFirstBytes, type FlowProtocol } from "../gateway-core/parse/first-bytes.js";
+import { parseClientHello, type ClientHello } from "../gateway-core/parse/client-hello.js";
+import { parseAuthority } from "../gateway-core/parse/http1-head.js";
+import { leafCertChainPem, type MintedLeaf } from "../ca/leaf.js";
+import type { Resolver } from "./resolver.js";
+import { blockPage } from "./block-page.js";
+import { recordOf, type DecisionSink } from "./decision-log.js";
+import { replayed } from "./replay.js";
+
+export interface LeafSource {
+  get(name: string, keyType: "ecdsa" | "rsa"): Promise<MintedLeaf>;
+}
+
+export interface GatewayDeps {
+  snapshot(): PolicySnapshot | null;
+  resolver: Resolver;
+  /** Null when no issuing CA is active: allowed TLS is then spliced, and that is what the log says. */
+  leaves(): LeafSource | null;
+  /** Extra PEM roots the gateway trusts for upstream TLS, on top of the system store. */
+  upstreamCa?: string[];
+  portalUrl: string;
+  sink: DecisionSink;
+  onUnknownSource(address: string): void;
+  onDecision?(d: Decision): void;
+  now?: () => number;
+  timeouts?: { firstBytesMs?: number; handshakeMs?: number; idleMs?: number; connectMs?: number };
+}
+
+type Peeked = { protocol: FlowProtocol; bytes: Buffer; hello: ClientHello | null } | { protocol: "tls-error"; bytes: Buffer; hello: null };
+
+interface TunnelContext {
+  sourceIp: string;
+  host: string;
+  port: number;
+  tls: boolean;
+  hello: ClientHello | null;
+  /** Set when the connection itself was refused: every request on it gets this block page. */
+  blocked: Decision | null;
+}
+
+const HOP_BY_HOP = new Set(["connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
+const CERT_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|SIGNATURE_FAILURE|DEPTH_ZERO/;
+
+export function clientAddress(s: net.Socket): string {
+  const a = s.remoteAddress ?? "";
+  return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
+}
+
+function newRef(): string {
+  return randomBytes(6).toString("base64url");
+}
+
+export class Gateway {
+  readonly server: http.Server;
+  readonly #inner: http.Server;
+  readonly #contexts = new WeakMap<object, TunnelContext>();
+  readonly #secureContexts = new WeakMap<MintedLeaf, tls.SecureContext>();
+  readonly #httpAgent = new http.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256, scheduling: "lifo" });
+  readonly #httpsAgent: https.Agent;
+  readonly #deps: GatewayDeps;
+  readonly #t: Required<NonNullable<GatewayDeps["timeouts"]>>;
+  readonly #open = new Set<net.Socket>();
+
+  constructor(deps: GatewayDeps) {
+    this.#deps = deps;
+    this.#t = { firstBytesMs: 10_000, handshakeMs: 10_000, idleMs: 300_000, connectMs: 10_000, ...deps.timeouts };
+    this.#httpsAgent = new https.Agent({
+      keepAlive: true,
+      maxSockets: 512,
+      maxFreeSockets: 256,
+      scheduling: "lifo",
+      ...(deps.upstreamCa?.length ? { ca: [...tls.rootCertificates, ...deps.upstreamCa] } : {}),
+    });
+    const opts: http.ServerOptions = { maxHeaderSize: 32 * 1024, requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 5_000 };
+    this.server = http.createServer(opts);
+    this.server.on("connection", (s: net.Socket) => {
+      s.setNoDelay(true);
+      this.#open.add(s);
+      s.once("close", () => this.#open.delete(s));
+    });
+    this.server.on("request", (req, res) => void this.#plainRequest(req, res).catch((e) => this.#fail(res, e)));
+    this.server.on("connect", (req, socket: net.Socket, head: Buffer) => void this.#connect(req, socket, head).catch(() => socket.destroy()));
+    this.server.on("clientError", (_e, socket: Duplex) => {
+      if ((socket as net.Socket).writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      else socket.destroy();
+    });
+    // Requests inside tunnels (bumped TLS or plain HTTP over CONNECT) are parsed by a server that never listens.
+    this.#inner = http.createServer(opts);
+    this.#inner.on("request", (req, res) => void this.#tunnelRequest(req, res).catch((e) => this.#fail(res, e)));
+    this.#inner.on("clientError", (_e, socket: Duplex) => socket.destroy());
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host, () => {
+        this.server.off("error", reject);
+        resolve((this.server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((r) => this.server.close(() => r()));
+    for (const s of this.#open) s.destroy();
+    this.#httpAgent.destroy();
+    this.#httpsAgent.destroy();
+  }
+
+  #now(): number {
+    return this.#deps.now?.() ?? Date.now();
+  }
+
+  #decide(facts: FlowFacts): Decision {
+    const d = decideFlow(facts, this.#deps.snapshot(), this.#now());
+    for (const e of d.effects) if (e.kind === "record-unknown-source") this.#deps.onUnknownSource(e.address);
+    this.#deps.onDecision?.(d);
+    return d;
+  }
+
+  #fail(res: http.ServerResponse, _e: unknown): void {
+    if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain; charset=utf-8", connection: "close" }).end("bad gateway\n");
+    else res.destroy();
+  }
+
+  #sendBlock(res: http.ServerResponse, reason: Reason, host: string | null, ref: string, status = 403): void {
+    const body = blockPage({ reason, host, ref, portalUrl: this.#deps.portalUrl });
+    res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-qaqpa-reason": reason, "x-qaqpa-ref": ref, "content-length": Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  // ------------------------------------------------------------------------------ plain HTTP (explicit proxy)
+
+  async #plainRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const startedAt = this.#now();
+    const ref = newRef();
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "");
+      if (url.protocol !== "http:") throw new Error("scheme");
+    } catch {
+      res.writeHead(400, { "content-type": "text/plain; charset=utf-8", connection: "close" }).end("qaqpa is a proxy: send absolute-form http:// requests or CONNECT\n");
+      return;
+    }
+    const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+    const port = url.port ? Number(url.port) : 80;
+    const facts: FlowFacts = { phase: "request", sourceIp: clientAddress(req.socket), protocol: "http", host, port, path: url.pathname + url.search };
+    const d = this.#decide(facts);
+    if (d.verdict.action === "block") {
+      this.#sendBlock(res, d.verdict.reason, host, ref);
+      this.#deps.sink.write(recordOf("request", ref, facts, d, { startedAt, status: 403 }));
+      return;
+    }
+    await this.#forward(req, res, { host, port, path: url.pathname + url.search, tls: false, facts, decision: d, ref, startedAt });
+  }
+
+  // ------------------------------------------------------------------------------ forwarding
+
+  async #forward(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    t: { host: string; port: number; path: string; tls: boolean; facts: FlowFacts; decision: Decision; ref: string; startedAt: number },
+  ): Promise<void> {
+    let addrs: string[];
+    try {
+      addrs = await this.#deps.resolver.resolve(t.host);
+    } catch {
+      this.#sendBlock(res, "upstream-unreachable", t.host, t.ref, 502);
+      this.#deps.sink.write(recordOf("request", t.ref, t.facts, t.decision, { startedAt: t.startedAt, status: 502 }));
+      return;
+    }
+    const ip = addrs[0]!;
+    const headers: Record<string, string | string[]> = {};
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower) || lower.startsWith("proxy-")) continue;
+      const prev = headers[name];
+      headers[name] = prev === undefined ? raw[i + 1]! : Array.isArray(prev) ? [...prev, raw[i + 1]!] : [prev, raw[i + 1]!];
+    }
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === "host")) headers.Host = t.port === (t.tls ? 443 : 80) ? t.host : `${t.host}:${t.port}`;
+    const options: https.RequestOptions = {
+      host: ip,
+      port: t.port,
+      method: req.method,
+      path: t.path,
+      headers,
+      agent: t.tls ? this.#httpsAgent : this.#httpAgent,
+      setHost: false,
+      timeout: this.#t.connectMs,
+      ...(t.tls ? { servername: net.isIP(t.host) ? undefined : t.host } : {}),
+    };
+    let bytesDown = 0;
+    await new Promise<void>((resolve) => {
+      const up = (t.tls ? https : http).request(options, (ures) => {
+        const h: Record<string, string | string[]> = {};
+        const rh = ures.rawHeaders;
+        for (let i = 0; i < rh.length; i += 2) {
+          const name = rh[i]!;
+          const lower = name.toLowerCase();
+          if (HOP_BY_HOP.has(lower)) continue;
+          const prev = h[name];
+          h[name] = prev === undefined ? rh[i + 1]! : Array.isArray(prev) ? [...prev, rh[i + 1]!] : [prev, rh[i + 1]!];
+        }
+        res.writeHead(ures.statusCode ?? 502, ures.statusMessage, h);
+        ures.on("data", (c: Buffer) => (bytesDown += c.length));
+        ures.pipe(res);
+        ures.on("end", () => {
+          this.#deps.sink.write(recordOf("request", t.ref, t.facts, t.decision, { ip, tls: t.tls ? "bump" : null, startedAt: t.startedAt, status: ures.statusCode, bytesUp: Number(req.headers["content-length"] ?? 0), bytesDown }));
+          resolve();
+        });
+        ures.on("error", () => {
+          res.destroy();
+          resolve();
+        });
+      });
+      up.on("timeout", () => up.destroy(new Error("upstream timeout")));
+      up.on("error", (e: NodeJS.ErrnoException) => {
+        const reason: Reason = CERT_ERRORS.test(String(e.code ?? "")) ? "upstream-certificate" : "upstream-unreachable";
+        if (!res.headersSent) this.#sendBlock(res, reason, t.host, t.ref, 502);
+        else res.destroy();
+        this.#deps.sink.write(recordOf("request", t.ref, t.facts, { ...t.decision, verdict: { action: "block", reason, rule: String(e.code ?? e.message) } }, { ip, startedAt: t.startedAt, status: 502 }));
+        resolve();
+      });
+      res.on("close", () => {
+        if (!res.writableFinished) up.destroy();
+      });
+      req.pipe(up);
+    });
+  }
+
+  // ------------------------------------------------------------------------------ CONNECT
+
+  async #connect(req: http.IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {
+    const startedAt = this.#now();
+    const ref = newRef();
+    socket.setNoDelay(true);
+    socket.setTimeout(this.#t.idleMs, () => socket.destroy());
+    socket.on("error", () => socket.destroy());
+    const sourceIp = clientAddress(socket);
+    const auth = parseAuthority(req.url ?? "", true);
+    if ("kind" in auth) {
+      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return;
+    }
+    const host = auth.host;
+    const port = auth.port!;
+    const connectFacts: FlowFacts = { phase: "connect", sourceIp, protocol: "unknown", host, port };
+    const first = this.#decide(connectFacts);
+    if (first.verdict.action === "block") {
+      const body = blockPage({ reason: first.verdict.reason, host, ref, portalUrl: this.#deps.portalUrl });
+      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/html; charset=utf-8\r\nX-Qaqpa-Reason: ${first.verdict.reason}\r\nX-Qaqpa-Ref: ${ref}\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      this.#deps.sink.write(recordOf("connection", ref, connectFacts, first, { startedAt, status: 403 }));
+      return;
+    }
+    socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+    const peek = await this.#peek(socket, head);
+    if (!peek) {
+      socket.destroy();
+      return;
+    }
+    if (peek.protocol === "tls" || peek.protocol === "tls-error") return this.#tlsTunnel(socket, peek.bytes, peek.hello, { sourceIp, host, port, ref, startedAt });
+    if (peek.protocol === "http") return this.#innerHttp(socket, peek.bytes, { sourceIp, host, port, tls: false, hello: null, blocked: null });
+    // Not web traffic: the classify stage decides (blocked unless an exception opens the protocol).
+    const facts: FlowFacts = { phase: "tls", sourceIp, protocol: peek.protocol, host, port };
+    const d = this.#decide(facts);
+    if (d.verdict.action === "allow") return this.#splice(socket, peek.bytes, host, port, facts, d, ref, startedAt);
+    this.#deps.sink.write(recordOf("connection", ref, facts, d, { startedAt }));
+    socket.destroy();
+  }
+
+  /** Read until the first bytes say which protocol this is, and for TLS until the whole ClientHello is in. */
+  #peek(socket: net.Socket, head: Buffer): Promise<Peeked | null> {
+    return new Promise<Peeked | null>((resolve) => {
+      let buf: Buffer = head.length ? Buffer.from(head) : Buffer.alloc(0);
+      let done = false;
+      const finish = (v: Peeked | null) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        socket.off("data", onData);
+        socket.off("end", onEnd);
+        socket.pause();
+        resolve(v);
+      };
+      const evaluate = (final: boolean) => {
+        const c = classifyFirstBytes(buf, final);
+        if (c.kind === "need-more") return;
+        if (c.protocol !== "tls") return finish({ protocol: c.protocol, bytes: buf, hello: null });
+        const h = parseClientHello(buf);
+        if (h.kind === "ok") return finish({ protocol: "tls", bytes: buf, hello: h.hello });
+        if (h.kind === "error") return finish({ protocol: "tls-error", bytes: buf, hello: null });
+        if (final) finish({ protocol: "tls-error", bytes: buf, hello: null });
+      };
+      const onData = (chunk: Buffer) => {
+        buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+        evaluate(false);
+      };
+      const onEnd = () => finish(null);
+      const timer = setTimeout(() => (buf.length ? evaluate(true) : finish(null)), this.#t.firstBytesMs);
+      socket.on("data", onData);
+      socket.on("end", onEnd);
+      if (buf.length) evaluate(false);
+    });
+  }
+
+  async #tlsTunnel(socket: net.Socket, bytes: Buffer, hello: ClientHello | null, c: { sourceIp: string; host: string; port: number; ref: string; startedAt: number }): Promise<void> {
+    if (!hello) {
+      const facts: FlowFacts = { phase: "tls", sourceIp: c.sourceIp, protocol: "tls", host: c.host, port: c.port };
+      this.#deps.sink.write({ ...recordOf("connection", c.ref, facts, this.#decide({ ...facts, protocol: "unknown" }), { startedAt: c.startedAt }), reason: "malformed-client-hello", action: "block" });
+      socket.destroy();
+      return;
+    }
+    const sni = hello.serverName;
+    let host = c.host;
+    const connectIsIp = net.isIP(c.host) !== 0;
+    if (sni && !connectIsIp && sni !== c.host) return this.#refuseTunnel(socket, c, hello, "misdirected-request", `SNI ${sni} differs from CONNECT ${c.host}`);
+    if (sni && connectIsIp) {
+      // The client picked the address: it must be one the name really has, or it is not the name's server.
+      const addrs = await this.#deps.resolver.resolve(sni).catch(() => [] as string[]);
+      if (!addrs.includes(c.host)) return this.#refuseTunnel(socket, c, hello, "misdirected-request", `${c.host} is not an address of ${sni}`);
+      host = sni;
+    }
+    const facts: FlowFacts = { phase: "tls", sourceIp: c.sourceIp, protocol: "tls", host, port: c.port, tls: { ech: hello.ech, alpn: hello.alpn, ja4: hello.ja4 } };
+    const d = this.#decide(facts);
+    const leaves = this.#deps.leaves();
+    if (d.verdict.action === "allow") {
+      if (d.verdict.tls === "splice" || !leaves || d.protected) return this.#splice(socket, bytes, host, c.port, facts, d, c.ref, c.startedAt);
+      return this.#bump(socket, bytes, hello, leaves, { sourceIp: c.sourceIp, host, port: c.port, tls: true, hello, blocked: null }, facts, d, c);
+    }
+    // Blocked TLS: show the block page over a bumped connection when we can mint for the name; never for p.20.
+    this.#deps.sink.write(recordOf("connection", c.ref, facts, d, { startedAt: c.startedAt }));
+    if (leaves && !d.protected && !net.isIP(host)) return this.#bump(socket, bytes, hello, leaves, { sourceIp: c.sourceIp, host, port: c.port, tls: true, hello, blocked: d }, facts, d, c, true);
+    socket.destroy();
+  }
+
+  #refuseTunnel(socket: net.Socket, c: { sourceIp: string; host: string; port: number; ref: string; startedAt: number }, hello: ClientHello, reason: Reason, rule: string): void {
+    const facts: FlowFacts = { phase: "tls", sourceIp: c.sourceIp, protocol: "tls", host: c.host, port: c.port, tls: { ech: hello.ech, alpn: hello.alpn, ja4: hello.ja4 } };
+    const base = this.#decide({ ...facts, phase: "connect" });
+    this.#deps.sink.write(recordOf("connection", c.ref, facts, { ...base, verdict: { action: "block", reason, rule } }, { startedAt: c.startedAt }));
+    socket.destroy();
+  }
+
+  async #splice(client: net.Socket, bytes: Buffer, host: string, port: number, facts: FlowFacts, d: Decision, ref: string, startedAt: number): Promise<void> {
+    let addrs: string[];
+    try {
+      addrs = await this.#deps.resolver.resolve(host);
+    } catch {
+      this.#deps.sink.write({ ...recordOf("connection", ref, facts, d, { startedAt }), action: "block", reason: "upstream-unreachable" });
+      client.destroy();
+      return;
+    }
+    const ip = addrs[0]!;
+    const up = net.connect({ host: ip, port, noDelay: true, timeout: this.#t.connectMs });
+    up.once("timeout", () => up.destroy());
+    up.once("connect", () => {
+      up.setTimeout(this.#t.idleMs, () => up.destroy());
+      up.write(bytes);
+      client.pipe(up);
+      up.pipe(client);
+      client.resume();
+    });
+    let logged = false;
+    const done = () => {
+      if (logged) return;
+      logged = true;
+      this.#deps.sink.write(recordOf("connection", ref, facts, d, { ip, tls: facts.protocol === "tls" ? "splice" : null, startedAt, bytesUp: client.bytesRead, bytesDown: client.bytesWritten }));
+      client.destroy();
+      up.destroy();
+    };
+    up.on("error", done);
+    up.on("close", done);
+    client.on("close", done);
+  }
+
+  async #bump(
+    socket: net.Socket,
+    bytes: Buffer,
+    hello: ClientHello,
+    leaves: LeafSource,
+    ctx: TunnelContext,
+    facts: FlowFacts,
+    d: Decision,
+    c: { ref: string; startedAt: number },
+    blockOnly = false,
+  ): Promise<void> {
+    let leaf: MintedLeaf;
+    try {
+      leaf = await leaves.get(ctx.host, hello.offersEcdsa ? "ecdsa" : "rsa");
+    } catch {
+      // The CA refuses the name (a protected namespace the category list missed, or not a DNS name): never
+      // decrypt it. A blocked flow is closed, an allowed one spliced.
+      if (blockOnly) return void socket.destroy();
+      return this.#splice(socket, bytes, ctx.host, ctx.port, facts, d, c.ref, c.startedAt);
+    }
+    let secureContext = this.#secureContexts.get(leaf);
+    if (!secureContext) {
+      secureContext = tls.createSecureContext({ cert: leafCertChainPem(leaf), key: leaf.key.privateKeyPem(), minVersion: "TLSv1.2" });
+      this.#secureContexts.set(leaf, secureContext);
+    }
+    const tsock = new tls.TLSSocket(replayed(socket, bytes), { isServer: true, secureContext, ALPNProtocols: ["http/1.1"] });
+    const timer = setTimeout(() => tsock.destroy(), this.#t.handshakeMs);
+    tsock.once("secure", () => clearTimeout(timer));
+    tsock.on("error", (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      // A client that refuses our certificate (pinning, or the root is not installed) is a pinned-app
+      // candidate for STS to review — recorded, never spliced automatically.
+      if (/ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN)/.test(String(e.code ?? e.message))) {
+        this.#deps.sink.write({ ...recordOf("connection", c.ref, facts, d, { startedAt: c.startedAt }), action: "block", reason: "client-rejected-certificate", tls: "bump" });
+      }
+      tsock.destroy();
+    });
+    if (!blockOnly) tsock.once("close", () => this.#deps.sink.write(recordOf("connection", c.ref, facts, d, { tls: "bump", startedAt: c.startedAt, bytesUp: socket.bytesRead, bytesDown: socket.bytesWritten })));
+    this.#contexts.set(tsock, ctx);
+    this.#inner.emit("connection", tsock);
+  }
+
+  #innerHttp(socket: net.Socket, bytes: Buffer, ctx: TunnelContext): void {
+    const s = replayed(socket, bytes);
+    this.#contexts.set(s, ctx);
+    this.#inner.emit("connection", s);
+  }
+
+  // ------------------------------------------------------------------------------ requests inside tunnels
+
+  async #tunnelRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const startedAt = this.#now();
+    const ref = newRef();
+    const ctx = this.#contexts.get(req.socket);
+    if (!ctx) return void res.destroy();
+    if (ctx.blocked) {
+      this.#sendBlock(res, ctx.blocked.verdict.reason, ctx.host, ref);
+      res.once("finish", () => req.socket.end());
+      return;
+    }
+    const hostHeader = req.headers.host ? parseAuthority(req.headers.host, false) : null;
+    const authority = hostHeader && !("kind" in hostHeader) ? hostHeader.host : null;
+    const path = req.url?.startsWith("/") ? req.url : "/";
+    const facts: FlowFacts = {
+      phase: "request",
+      sourceIp: ctx.sourceIp,
+      protocol: "http",
+      host: ctx.host,
+      port: ctx.port,
+      path,
+      ...(ctx.hello ? { tls: { ech: ctx.hello.ech, alpn: ctx.hello.alpn, ja4: ctx.hello.ja4 } } : {}),
+    };
+    // The certificate we minted names only ctx.host; a request for another authority on this connection
+    // (HTTP/2-style coalescing, or a forged Host) is misdirected (RFC 9110 §15.5.20).
+    if (authority !== null && authority !== ctx.host) {
+      const d = this.#decide(facts);
+      this.#sendBlock(res, "misdirected-request", authority, ref, 421);
+      this.#deps.sink.write(recordOf("request", ref, facts, { ...d, verdict: { action: "block", reason: "misdirected-request", rule: `${authority} on a connection for ${ctx.host}` } }, { startedAt, status: 421 }));
+      return;
+    }
+    const d = this.#decide(facts);
+    if (d.verdict.action === "block") {
+      this.#sendBlock(res, d.verdict.reason, ctx.host, ref);
+      this.#deps.sink.write(recordOf("request", ref, facts, d, { startedAt, status: 403 }));
+      return;
+    }
+    await this.#forward(req, res, { host: ctx.host, port: ctx.port, path, tls: ctx.tls, facts, decision: d, ref, startedAt });
+  }
+}

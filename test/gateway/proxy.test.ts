@@ -1,0 +1,182 @@
+/**
+ * The gateway with real clients on loopback: curl and openssl s_client through the explicit proxy to local
+ * origins. What a user of the Rules would check: exempt sites keep their own certificate (p.20), inspected
+ * sites get the gateway's leaf that validates against the exported root (p.21–23), blocked categories get
+ * the block page, SSH is refused as remote access, unknown sources are recorded (p.13).
+ */
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import net from "node:net";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Gateway } from "../../src/gateway/proxy.js";
+import { createResolver } from "../../src/gateway/resolver.js";
+import { MemorySink } from "../../src/gateway/decision-log.js";
+import { CaAuthority } from "../../src/ca/authority/index.js";
+import { LeafCache } from "../../src/ca/leaf.js";
+import { toPem } from "../../src/ca/x509.js";
+import { makeHierarchy } from "../ca/fixture.js";
+import { snapshot, MINISTRY, AKIMAT } from "../gateway-core/world.js";
+import { startOrigins, type Origins } from "./origin.js";
+
+const NAMES = ["shop.example", "www.shop.example", "news.example", "nationalbank.kz", "search.example", "social.example"];
+/** Routed to the origin but absent from its certificate: upstream validation must fail. */
+const WRONG_CERT = "wrongcert.example";
+
+function run(cmd: string, args: string[], input = ""): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (err += d));
+    p.on("close", (code) => resolve({ code: code ?? -1, out, err }));
+    p.stdin.end(input);
+  });
+}
+
+describe("gateway with real clients", () => {
+  let origins: Origins;
+  let gw: Gateway;
+  let port: number;
+  let rootFile: string;
+  const sink = new MemorySink();
+  const unknown: string[] = [];
+
+  before(async () => {
+    origins = await startOrigins(NAMES);
+    const h = await makeHierarchy();
+    const hosts = Object.fromEntries([...NAMES, WRONG_CERT].map((n) => [n, ["127.0.0.1"]]));
+    // The test client connects from 127.0.0.1 (the ministry) or 127.0.0.2 (nobody: an unknown source).
+    const snap = snapshot({ organisations: [{ ...MINISTRY, prefixes: [...MINISTRY.prefixes, "127.0.0.1/32"] }, AKIMAT], hosts });
+    const authority = new CaAuthority({ isProtected: (n) => { const r = snap.categories.lookupDomain(n); return r.ok && r.protected; } });
+    const leaves = new LeafCache(authority.leafMinter({ issuer: h.issuer, certificate: h.intermediate.record.der }, h.keys));
+    rootFile = join(origins.dir, "gateway-root.pem");
+    writeFileSync(rootFile, toPem(h.root.record.der));
+    gw = new Gateway({
+      snapshot: () => snap,
+      resolver: createResolver({ hosts: snap.hosts }),
+      leaves: () => leaves,
+      upstreamCa: [origins.caPem],
+      portalUrl: "http://portal.test",
+      sink,
+      onUnknownSource: (a) => unknown.push(a),
+      timeouts: { firstBytesMs: 2000 },
+    });
+    port = await gw.listen(0, "127.0.0.1");
+  });
+  after(async () => {
+    await gw.close();
+    await origins.close();
+  });
+
+  const curl = (args: string[]) => run("curl", ["-sS", "--max-time", "10", "-x", `http://127.0.0.1:${port}`, "-w", "\n%{http_code}", ...args]);
+
+  test("ok/plain HTTP to an allowed category is proxied", async () => {
+    const r = await curl([`http://shop.example:${origins.httpPort}/cart?x=1`]);
+    assert.match(r.out, /origin http shop\.example\/cart\?x=1/);
+    assert.match(r.out, /\n200$/);
+    const rec = sink.records.find((x) => x.host === "shop.example" && x.kind === "request")!;
+    assert.equal(rec.action, "allow");
+    assert.equal(rec.organisationId, MINISTRY.id);
+    assert.equal(rec.path, "/cart", "the query string is not logged");
+  });
+
+  test("fail/plain HTTP to a denied category gets the trilingual block page", async () => {
+    const r = await run("curl", ["-sS", "-i", "-x", `http://127.0.0.1:${port}`, `http://news.example:${origins.httpPort}/`]);
+    assert.match(r.out, /^HTTP\/1\.1 403/);
+    assert.match(r.out, /x-qaqpa-reason: organisation-deny/i);
+    assert.match(r.out, /Қол жеткізу шектелген/);
+    assert.match(r.out, /Доступ ограничен/);
+    assert.match(r.out, /Access restricted/);
+    assert.match(r.out, /http:\/\/portal\.test\/requests\/new\?ref=/);
+  });
+
+  test("ok/HTTPS to an inspected category: the gateway's leaf validates against the exported root", async () => {
+    const r = await curl(["--cacert", rootFile, `https://shop.example:${origins.httpsPort}/secure`]);
+    assert.match(r.out, /origin https shop\.example\/secure/, r.err);
+    const s = await run("openssl", ["s_client", "-proxy", `127.0.0.1:${port}`, "-connect", `shop.example:${origins.httpsPort}`, "-servername", "shop.example", "-CAfile", rootFile, "-verify_return_error", "-brief"], "Q\n");
+    assert.match(s.err + s.out, /Verification: OK/);
+    assert.doesNotMatch(s.err + s.out, /Test Origin CA/);
+    const rec = sink.records.find((x) => x.host === "shop.example" && x.kind === "request" && x.tls === "bump");
+    assert.ok(rec, "the request inside the bumped connection was decided and logged");
+  });
+
+  test("ok/p.20: a protected site presents the origin's own certificate, never the gateway's", async () => {
+    const r = await curl(["--cacert", origins.caFile, `https://nationalbank.kz:${origins.httpsPort}/account`]);
+    assert.match(r.out, /origin https nationalbank\.kz\/account/, r.err);
+    const s = await run("openssl", ["s_client", "-proxy", `127.0.0.1:${port}`, "-connect", `nationalbank.kz:${origins.httpsPort}`, "-servername", "nationalbank.kz", "-showcerts"], "Q\n");
+    assert.match(s.out, /Test Origin CA/);
+    const rec = sink.records.find((x) => x.host === "nationalbank.kz")!;
+    assert.equal(rec.tls, "splice");
+    assert.deepEqual(rec.categories, ["finance-banking"]);
+    assert.equal(rec.path, undefined, "nothing inside a protected flow is logged");
+  });
+
+  test("fail/a denied path inside an allowed, bumped site gets the block page over TLS", async () => {
+    const r = await run("curl", ["-sS", "-i", "--cacert", rootFile, "-x", `http://127.0.0.1:${port}`, `https://shop.example:${origins.httpsPort}/blog/today`]);
+    assert.match(r.out, /HTTP\/1\.1 200 Connection Established/i);
+    assert.match(r.out, /HTTP\/1\.1 403/);
+    assert.match(r.out, /x-qaqpa-reason: organisation-deny/i);
+    assert.ok(!origins.requests.some((q) => q.path.startsWith("/blog")), "the origin never saw the blocked request");
+  });
+
+  test("fail/an upstream certificate that does not name the site is a block page, never a silent pass", async () => {
+    const r = await run("curl", ["-sS", "-i", "--cacert", rootFile, "-x", `http://127.0.0.1:${port}`, `https://${WRONG_CERT}:${origins.httpsPort}/`]);
+    assert.match(r.out, /HTTP\/1\.1 502/);
+    assert.match(r.out, /x-qaqpa-reason: upstream-certificate/i);
+  });
+
+  test("fail/CONNECT to a denied name is refused before the tunnel opens", async () => {
+    const r = await run("curl", ["-sS", "-i", "--cacert", rootFile, "-x", `http://127.0.0.1:${port}`, `https://news.example:${origins.httpsPort}/`]);
+    assert.match(r.out, /HTTP\/1\.1 403/);
+    assert.match(r.out, /organisation-deny/);
+    assert.ok(!origins.requests.some((q) => q.host === "news.example"), "the origin never saw the blocked request");
+  });
+
+  test("fail/a request for another host on a bumped connection is misdirected (421)", async () => {
+    const r = await curl(["--cacert", rootFile, "-H", "Host: social.example", `https://shop.example:${origins.httpsPort}/`]);
+    assert.match(r.out, /\n421$/);
+  });
+
+  test("fail/SSH through CONNECT is refused as remote access", async () => {
+    const reply = await new Promise<string>((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => s.write(`CONNECT shop.example:${origins.httpsPort} HTTP/1.1\r\nHost: shop.example\r\n\r\n`));
+      let got = "";
+      s.on("data", (d) => {
+        got += d;
+        if (got.includes("\r\n\r\n") && !got.includes("SSH-sent")) {
+          got += "SSH-sent";
+          s.write("SSH-2.0-OpenSSH_9.2p1 Debian\r\n");
+        }
+      });
+      s.on("close", () => resolve(got));
+      setTimeout(() => s.destroy(), 5000);
+    });
+    assert.match(reply, /^HTTP\/1\.1 200/);
+    await new Promise((r) => setTimeout(r, 100));
+    const rec = sink.records.find((x) => x.protocol === "ssh")!;
+    assert.equal(rec.action, "block");
+    assert.equal(rec.reason, "remote-access-protocol");
+  });
+
+  test("ok/p.13: a source outside the catalogue is served under the baseline and recorded", async () => {
+    const r = await run("curl", ["-sS", "--interface", "127.0.0.2", "-x", `http://127.0.0.1:${port}`, "-w", "\n%{http_code}", `http://search.example:${origins.httpPort}/`]);
+    assert.match(r.out, /\n200$/, r.err);
+    assert.ok(unknown.includes("127.0.0.2"));
+    const blocked = await run("curl", ["-sS", "--interface", "127.0.0.2", "-x", `http://127.0.0.1:${port}`, "-w", "\n%{http_code}", `http://shop.example:${origins.httpPort}/`]);
+    assert.match(blocked.out, /\n403$/, "the baseline does not include shopping");
+  });
+
+  test("fail/malformed bytes get a clean close", async () => {
+    const r = await new Promise<string>((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => s.write("GARBAGE \x00\x01\x02 nonsense\r\n\r\n"));
+      let got = "";
+      s.on("data", (d) => (got += d));
+      s.on("close", () => resolve(got));
+      setTimeout(() => s.destroy(), 3000);
+    });
+    assert.match(r, /^HTTP\/1\.1 400/);
+  });
+});
