@@ -103,11 +103,12 @@ export function parseIPv4ToUint32(s: string): number {
 
 const groups = new Int32Array(8);
 
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  const l = c | 0x20;
-  if (l >= 97 && l <= 102) return l - 87;
-  return -1;
+/** Hex digit values by character code, -1 for anything else: one load per character. */
+const HEX = new Int8Array(128).fill(-1);
+for (let c = 0; c < 10; c++) HEX[48 + c] = c;
+for (let c = 0; c < 6; c++) {
+  HEX[97 + c] = 10 + c;
+  HEX[65 + c] = 10 + c;
 }
 
 /**
@@ -134,13 +135,13 @@ export function parseIPv6ToWords(s: string, out: Uint32Array): boolean {
     let v = 0;
     let digits = 0;
     while (i < end) {
-      const h = hexValue(s.charCodeAt(i));
+      const c = s.charCodeAt(i);
+      const h = c < 128 ? HEX[c]! : -1;
       if (h < 0) break;
-      v = v * 16 + h;
+      if (++digits > 4) return false;
+      v = (v << 4) | h;
       i++;
-      if (++digits > 4) break;
     }
-    if (digits > 4) return false;
     if (i < end && s.charCodeAt(i) === 46) {
       // The embedded IPv4 part: it must be the last thing and fill the last two groups.
       if (n > 6) return false;

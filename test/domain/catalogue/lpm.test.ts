@@ -91,6 +91,7 @@ const LOOKUPS: [string, number][] = [
   ["12345::", LPM_INVALID_ADDRESS],
   ["1:2:3:4:5:6:7", LPM_INVALID_ADDRESS],
   ["1:", LPM_INVALID_ADDRESS],
+  ["2001:dbж::1", LPM_INVALID_ADDRESS], // a non-ASCII character where a hex digit belongs
   [":1", LPM_INVALID_ADDRESS],
 ];
 
