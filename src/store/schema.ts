@@ -162,3 +162,67 @@ export interface Database {
   calendar_year: CalendarYearTable;
   schema_migration: SchemaMigrationTable;
 }
+
+// ── Gateway CA (Rules p.21–23, migration 0040) ───────────────────────────────────────────────────────────────
+
+export interface CaCertificateTable {
+  id: string;
+  kind: string;
+  parent_id: string | null;
+  der: Buffer;
+  /** sealed private key; selected only to open an issuer, never for a view */
+  sealed_key: string;
+  key_algorithm: string;
+  subject: string;
+  serial_hex: string;
+  sha256: string;
+  sha1: string;
+  not_before: Timestamp;
+  not_after: Timestamp;
+  excluded_dns: ColumnType<string[], string[], string[]>;
+  state: string;
+  generated_at: Timestamp;
+  published_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  activated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  retiring_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  revocation_reason: string | null;
+  version: ColumnType<number, number | undefined, number>;
+  seq: ColumnType<number, never, never>;
+  created_at: Generated<Date>;
+}
+
+export interface CaCertificateHistoryTable {
+  certificate_id: string;
+  version: number;
+  state: string;
+  lifecycle: Json<Record<string, unknown>>;
+  recorded_at: Generated<Date>;
+}
+
+export interface CaLeafKeysTable {
+  epoch_seconds: number;
+  epoch: number;
+  sealed_ecdsa: string;
+  sealed_rsa: string;
+  created_at: Timestamp;
+}
+
+export interface CaRotationStepTable {
+  id: Generated<string>;
+  certificate_id: string;
+  ordinal: number;
+  event: Json<Record<string, unknown>>;
+  due_at: Timestamp;
+  status: Generated<string>;
+  applied_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  last_error: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface Database {
+  ca_certificate: CaCertificateTable;
+  ca_certificate_history: CaCertificateHistoryTable;
+  ca_leaf_keys: CaLeafKeysTable;
+  ca_rotation_step: CaRotationStepTable;
+}
