@@ -49,10 +49,8 @@ function measure(op: (i: number) => void): number {
 }
 
 const rows: Array<[string, string, number, number | undefined]> = [];
-function row(group: string, what: string, op: (i: number) => void, bytes?: number): number {
-  const ns = measure(op);
-  rows.push([group, what, ns, bytes]);
-  return ns;
+function row(group: string, what: string, op: (i: number) => void, bytes?: number): void {
+  rows.push([group, what, measure(op), bytes]);
 }
 
 // --- ClientHello ---------------------------------------------------------------------------------------
@@ -121,9 +119,8 @@ const reqLl = llhttp(HTTPParser.REQUEST);
 for (const [name, b] of requests) {
   const end = b.indexOf("\r\n\r\n") + 4;
   const head = b.subarray(0, end);
-  const ours = row("http1 request head", name, () => { const r = parseRequestHead(head); sink += r.kind === "ok" ? r.head.headers.length : 0; }, head.length);
-  const peer = row("http1 request head", `  llhttp (node:http) ${name}`, () => reqLl(head), head.length);
-  void ours; void peer;
+  row("http1 request head", name, () => { const r = parseRequestHead(head); sink += r.kind === "ok" ? r.head.headers.length : 0; }, head.length);
+  row("http1 request head", `  llhttp (node:http) ${name}`, () => reqLl(head), head.length);
 }
 const responses = load("http1", (n) => n.includes("response"));
 const resLl = llhttp(HTTPParser.RESPONSE);
