@@ -26,6 +26,15 @@ export const PROBLEMS = {
   QQ_ERR_DATE_OUT_OF_RANGE: { status: 422, title: "Date outside the calendar's range" },
   QQ_ERR_INVALID_DAY_COUNT: { status: 400, title: "Not a valid day count" },
   QQ_ERR_CALENDAR_DATA: { status: 422, title: "Calendar data contradicts itself or the law" },
+  // Workflows (application processing system).
+  QQ_ERR_EDS_SIGNATURE_REQUIRED: { status: 400, title: "The application must be signed with the EDS of the legal entity" },
+  QQ_ERR_EDS_SIGNATURE: { status: 422, title: "The EDS signature was not accepted" },
+  QQ_ERR_EDS_NOT_CONFIGURED: { status: 503, title: "No EDS trust anchors are configured" },
+  QQ_ERR_EDS_UNAVAILABLE: { status: 503, title: "The external signature verifier is unavailable" },
+  QQ_ERR_RESUBMISSION_LOCKED: { status: 409, title: "A new application is accepted only after the waiting period" },
+  QQ_ERR_NOT_IN_CATALOGUE: { status: 422, title: "Network addresses outside the organisation's catalogue prefixes" },
+  QQ_ERR_ATTACHMENT_TYPE: { status: 415, title: "Attachment type not accepted or not what its content is" },
+  QQ_ERR_STALE_VERSION: { status: 409, title: "The application changed since it was read" },
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEMS;

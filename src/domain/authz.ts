@@ -44,6 +44,22 @@ export const PERMISSIONS = {
   "calendar.read": EVERYONE,
   "calendar.write": ["sts_admin"],
   "notification.read": ["sts_admin", "sts_duty_officer", "auditor"],
+  // Workflows. Which events a holder may record is decided by the application's state machine (applicant or STS).
+  "application.read": EVERYONE,
+  "application.submit": [...STS, "operator_staff", "organisation_staff"],
+  "application.act": [...STS, "operator_staff", "organisation_staff"],
+  "application.stats": READ_ALL,
+  "task.read": READ_ALL,
+  "task.write": STS,
+  "incident.read": EVERYONE,
+  // p.14: the telecom operator or the organisation informs the duty service.
+  "incident.report": [...STS, "operator_staff", "organisation_staff"],
+  "policy.read": EVERYONE,
+  // p.13: the operator sees the unknown addresses it was notified of; STS attributes them.
+  "unknown-source.read": [...READ_ALL, "operator_staff"],
+  "unknown-source.write": ["sts_admin", "sts_engineer"],
+  "eds.trust-anchor.read": READ_ALL,
+  "eds.trust-anchor.write": ["sts_admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -226,3 +226,142 @@ export interface Database {
   ca_leaf_keys: CaLeafKeysTable;
   ca_rotation_step: CaRotationStepTable;
 }
+
+// ── Workflows (application processing system, migration 0020) ─────────────────────────────────────────────
+
+type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
+
+export interface ApplicationTable {
+  id: Generated<string>;
+  kind: string;
+  number: string;
+  applicant_type: string;
+  organisation_id: string | null;
+  operator_id: string | null;
+  state: string;
+  payload: Json<Record<string, unknown>>;
+  /** field path → sealed value (secrets at rest: TLS keys, web-root credentials) */
+  sealed: Json<Record<string, string>>;
+  signature: string | null;
+  signature_result: Nullable<unknown>;
+  external_ref: string | null;
+  public_token_hash: string | null;
+  submitted_by: string;
+  submitted_at: Timestamp;
+  updated_at: Generated<Date>;
+  version: Generated<number>;
+}
+
+export interface ApplicationEventTable {
+  application_id: string;
+  seq: number;
+  type: string;
+  actor: Json<Record<string, unknown>>;
+  at: Timestamp;
+  data: Json<Record<string, unknown>>;
+}
+
+export interface ApplicationAttachmentTable {
+  id: Generated<string>;
+  application_id: string;
+  name: string;
+  media_type: string;
+  size: number;
+  sha256: string;
+  content: Buffer;
+  created_at: Generated<Date>;
+  created_by: string;
+}
+
+export interface WorkflowTaskTable {
+  id: Generated<string>;
+  application_id: string;
+  key: string;
+  title: string;
+  state: Generated<string>;
+  created_at: Generated<Date>;
+  done_at: Nullable<Date | string>;
+  done_by: string | null;
+}
+
+export interface JobTable {
+  id: Generated<string>;
+  key: string;
+  kind: string;
+  application_id: string | null;
+  run_at: Timestamp;
+  payload: Json<Record<string, unknown>>;
+  status: Generated<string>;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  lease_until: Nullable<Date | string>;
+  locked_by: string | null;
+  last_error: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  done_at: Nullable<Date | string>;
+}
+
+export interface AccessPolicyTable {
+  id: Generated<string>;
+  organisation_id: string;
+  application_id: string;
+  categories: ColumnType<string[], string[], string[]>;
+  networks: ColumnType<string[], string[], string[]>;
+  valid_from: ColumnType<string, string, string>;
+  valid_to: ColumnType<string, string, string>;
+  status: Generated<string>;
+  created_at: Generated<Date>;
+  ended_at: Nullable<Date | string>;
+}
+
+export interface PolicyExceptionTable {
+  id: Generated<string>;
+  organisation_id: string;
+  application_id: string;
+  services: Json<unknown[]>;
+  destinations: ColumnType<string[], string[], string[]>;
+  networks: ColumnType<string[], string[], string[]>;
+  expires_on: ColumnType<string, string, string>;
+  status: Generated<string>;
+  created_at: Generated<Date>;
+  ended_at: Nullable<Date | string>;
+}
+
+export interface UnknownSourceTable {
+  address: string;
+  first_seen: Timestamp;
+  last_seen: Timestamp;
+  hits: ColumnType<number, number | undefined, number>;
+  operator_id: string | null;
+  state: Generated<string>;
+  notified_at: Nullable<Date | string>;
+  block_due: Nullable<string>;
+  blocked_at: Nullable<Date | string>;
+  resolved_at: Nullable<Date | string>;
+}
+
+export interface EdsTrustAnchorTable {
+  id: Generated<string>;
+  name: string;
+  kind: string;
+  pem: string;
+  fingerprint_sha256: string;
+  subject: string;
+  not_after: Timestamp;
+  created_at: Generated<Date>;
+  created_by: string;
+}
+
+// Declaration merging adds the workflow tables to `Database` without editing the block above.
+export interface Database {
+  application: ApplicationTable;
+  application_event: ApplicationEventTable;
+  application_attachment: ApplicationAttachmentTable;
+  workflow_task: WorkflowTaskTable;
+  job: JobTable;
+  access_policy: AccessPolicyTable;
+  policy_exception: PolicyExceptionTable;
+  unknown_source: UnknownSourceTable;
+  eds_trust_anchor: EdsTrustAnchorTable;
+}
