@@ -32,8 +32,17 @@ export function httpGostVerifier(url: string, fetchImpl: typeof fetch = fetch, o
       } catch {
         return fail("external-verifier-unavailable", "the GOST verifier URL is not a valid URL");
       }
-      // Credentials or a query string in the configured URL stay out of messages and logs.
+      // Credentials or a query string in the configured URL stay out of messages and logs. fetch refuses a URL
+      // with user info, so credentials written into it travel as HTTP Basic authentication (RFC 7617).
       const where = `${target.origin}${target.pathname}`;
+      const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+      if (target.username || target.password) {
+        const user = `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`;
+        headers.authorization = `Basic ${Buffer.from(user, "utf8").toString("base64")}`;
+        target.username = "";
+        target.password = "";
+      }
+      const hide = (message: string) => message.split(url).join(where).split(target.href).join(where);
       const signature = decodeSignature(input.signature);
       if (!signature.ok) return fail("malformed", signature.message);
       const body = JSON.stringify({
@@ -49,20 +58,20 @@ export function httpGostVerifier(url: string, fetchImpl: typeof fetch = fetch, o
       try {
         response = await fetchImpl(target, {
           method: "POST",
-          headers: { "content-type": "application/json", accept: "application/json" },
+          headers,
           body,
           redirect: "error",
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (e) {
-        const why = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError") ? `no answer within ${timeoutMs} ms` : errorText(e);
+        const why = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError") ? `no answer within ${timeoutMs} ms` : hide(errorText(e));
         return fail("external-verifier-unavailable", `the GOST verifier at ${where} is unreachable: ${why}`);
       }
       let text: string;
       try {
         text = await readCapped(response, MAX_ANSWER_BYTES);
       } catch (e) {
-        return fail("external-verifier-unavailable", `the GOST verifier at ${where} sent an unreadable answer: ${errorText(e)}`);
+        return fail("external-verifier-unavailable", `the GOST verifier at ${where} sent an unreadable answer: ${hide(errorText(e))}`);
       }
       if (response.status !== 200) {
         return fail("external-verifier-unavailable", `the GOST verifier at ${where} answered HTTP ${response.status}`);
