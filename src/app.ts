@@ -12,6 +12,9 @@ import { createApi, type App } from "./api/index.js";
 import { ensureAdmin } from "./bootstrap.js";
 import { sinkDelivery, smtpDelivery, startOutboxWorker } from "./outbox/outbox.js";
 import { createSealer, type Sealer } from "./secrets/sealer.js";
+import { registerPortal } from "./api/portal-static.js";
+import client from "prom-client";
+import { startGatewayRuntime, type GatewayRuntime } from "./gateway/runtime.js";
 
 export interface Running {
   config: Config;
@@ -19,6 +22,7 @@ export interface Running {
   api: App;
   sealer: Sealer;
   urls: { api: string; openapi: string; proxy: string };
+  gateway: GatewayRuntime;
   admin: { created: boolean; username: string; password?: string };
   stop(): Promise<void>;
 }
@@ -50,19 +54,42 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
       ? smtpDelivery(nodemailer.createTransport({ host: smtp.host, port: smtp.port, secure: smtp.secure, ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.passwordEnv ? env[smtp.passwordEnv] ?? "" : "" } } : {}) }))
       : sinkDelivery();
     const outbox = startOutboxWorker(store.db, delivery, config.notifications.from);
-    const api = await createApi({ store, logger: config.log.level === "debug" ? { level: "debug" } : false });
+    const registry = new client.Registry();
+    client.collectDefaultMetrics({ register: registry, prefix: "qaqpa_" });
+    let gateway: GatewayRuntime | undefined;
+    const api = await createApi({
+      store,
+      logger: config.log.level === "debug" ? { level: "debug" } : false,
+      snapshot: () => gateway?.snapshot() ?? null,
+      gatewayError: () => gateway?.lastError() ?? null,
+      hosts: config.proxy.hosts,
+      metrics: registry,
+      readiness: async () => ({ gateway: !!gateway?.snapshot() }),
+    });
+    await registerPortal(api);
     await api.listen({ host: config.http.host, port: config.http.port });
     const addr = api.server.address();
     const port = typeof addr === "object" && addr ? addr.port : config.http.port;
     const base = config.http.publicUrl ?? `http://${config.http.host.includes(":") ? `[${config.http.host}]` : config.http.host}:${port}`;
+    gateway = await startGatewayRuntime({
+      db: store.db,
+      host: config.proxy.host,
+      port: config.proxy.port,
+      hosts: config.proxy.hosts,
+      portalUrl: base,
+      decisionLogFile: join(config.dataDir, "logs", "decisions.jsonl"),
+      registry,
+    });
     return {
       config,
       store,
       api,
       sealer,
       admin,
-      urls: { api: `${base}/api`, openapi: `${base}/api/openapi.json`, proxy: `http://${config.proxy.host}:${config.proxy.port}` },
+      urls: { api: `${base}/api`, openapi: `${base}/api/openapi.json`, proxy: `http://${config.proxy.host.includes(":") ? `[${config.proxy.host}]` : config.proxy.host}:${gateway.port}` },
+      gateway,
       async stop() {
+        await gateway!.stop();
         await api.close();
         await outbox.stop();
         await store.close();

@@ -6,11 +6,12 @@ import { catalogueRoutes } from "./routes/catalogue.js";
 import { auditRoutes } from "./routes/audit.js";
 import { notificationRoutes } from "./routes/notifications.js";
 import { calendarRoutes } from "./routes/calendar.js";
+import { gatewayRoutes } from "./routes/gateway.js";
 
 export type { ApiDeps, App };
 
 export async function createApi(deps: ApiDeps, extra: ((app: App, route: Parameters<Parameters<typeof buildApi>[1]>[1]) => void)[] = []): Promise<App> {
   return buildApi(deps, (app, route) => {
-    for (const r of [authRoutes(deps), registryRoutes(deps), catalogueRoutes(deps), auditRoutes(deps), notificationRoutes(deps), calendarRoutes(deps), ...extra]) r(app, route);
+    for (const r of [authRoutes(deps), registryRoutes(deps), catalogueRoutes(deps), auditRoutes(deps), notificationRoutes(deps), calendarRoutes(deps), gatewayRoutes(deps), ...extra]) r(app, route);
   });
 }

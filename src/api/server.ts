@@ -23,6 +23,13 @@ export interface ApiDeps {
   /** readiness probes from the other subsystems (gateway snapshot loaded, mail policy service up…). */
   readiness?: () => Promise<Record<string, boolean>>;
   version?: string;
+  /** The gateway's live policy snapshot (all-in-one); absent = the what-if compiles one from the store. */
+  snapshot?: () => import("../gateway-core/snapshot.js").PolicySnapshot | null;
+  gatewayError?: () => string | null;
+  /** The static hosts map of the configuration (what-if without a running gateway). */
+  hosts?: Record<string, string[]>;
+  /** Prometheus registry served at /metrics. */
+  metrics?: import("prom-client").Registry;
 }
 
 export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;

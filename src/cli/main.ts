@@ -51,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`qaqpa is running
   API        ${running.urls.api}
   OpenAPI    ${running.urls.openapi}
+  proxy      ${running.urls.proxy}
   portal     ${running.urls.api.replace(/\/api$/, "/")}
   data       ${running.config.databaseUrl ? "PostgreSQL" : running.config.dataDir}`);
       if (running.admin.created) {

@@ -60,6 +60,18 @@ export const PERMISSIONS = {
   "unknown-source.write": ["sts_admin", "sts_engineer"],
   "eds.trust-anchor.read": READ_ALL,
   "eds.trust-anchor.write": ["sts_admin"],
+  // The gateway: anyone may simulate a decision for a source in their own scope; STS manages categories.
+  // Individual browsing records are not listed by any route (no surveillance of persons); STS and the
+  // auditor see aggregates, and a block-page reference resolves to its own record for a complaint.
+  "gateway.what-if": EVERYONE,
+  "gateway.status": READ_ALL,
+  "category.read": EVERYONE,
+  "category.write": ["sts_admin", "sts_engineer"],
+  "decision.read": READ_ALL,
+  // Gateway CA (p.21–23): the root is public to every role — operators pass it on (p.22), organisations install
+  // it (p.23); generating, publishing, activating, rotating and revoking are the STS administrator's.
+  "ca.read": EVERYONE,
+  "ca.write": ["sts_admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

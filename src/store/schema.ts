@@ -141,6 +141,53 @@ export interface CalendarYearTable {
   updated_by: string;
 }
 
+export interface CategorySourceTable {
+  name: string;
+  licence: string;
+  fetched: ColumnType<string, string, string>;
+  version: string;
+  format: string;
+  entry_count: number;
+  entries: Buffer;
+  sha256: string;
+  imported_by: string;
+  imported_at: Generated<Date>;
+}
+
+export interface CategoryOverrideTable {
+  id: Generated<string>;
+  pattern: string;
+  category: string;
+  action: string;
+  reason: string;
+  decided_by: string;
+  created_at: Generated<Date>;
+}
+
+export interface DecisionLogTable {
+  id: Generated<number>;
+  at: Timestamp;
+  ref: string;
+  kind: string;
+  organisation_id: string | null;
+  unknown_source: boolean;
+  source: string;
+  host: string | null;
+  path: string | null;
+  port: number;
+  protocol: string;
+  categories: ColumnType<string[], string[], string[]>;
+  action: string;
+  reason: string;
+  tls: string | null;
+  status: number | null;
+  bytes_up: number;
+  bytes_down: number;
+  duration_ms: number;
+  ja4: string | null;
+  snapshot_id: string;
+}
+
 export interface SchemaMigrationTable {
   version: number;
   name: string;
@@ -160,71 +207,10 @@ export interface Database {
   outbox_message: OutboxMessageTable;
   calendar_day: CalendarDayTable;
   calendar_year: CalendarYearTable;
+  category_source: CategorySourceTable;
+  category_override: CategoryOverrideTable;
+  decision_log: DecisionLogTable;
   schema_migration: SchemaMigrationTable;
-}
-
-// ── Gateway CA (Rules p.21–23, migration 0040) ───────────────────────────────────────────────────────────────
-
-export interface CaCertificateTable {
-  id: string;
-  kind: string;
-  parent_id: string | null;
-  der: Buffer;
-  /** sealed private key; selected only to open an issuer, never for a view */
-  sealed_key: string;
-  key_algorithm: string;
-  subject: string;
-  serial_hex: string;
-  sha256: string;
-  sha1: string;
-  not_before: Timestamp;
-  not_after: Timestamp;
-  excluded_dns: ColumnType<string[], string[], string[]>;
-  state: string;
-  generated_at: Timestamp;
-  published_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-  activated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-  retiring_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-  revocation_reason: string | null;
-  version: ColumnType<number, number | undefined, number>;
-  seq: ColumnType<number, never, never>;
-  created_at: Generated<Date>;
-}
-
-export interface CaCertificateHistoryTable {
-  certificate_id: string;
-  version: number;
-  state: string;
-  lifecycle: Json<Record<string, unknown>>;
-  recorded_at: Generated<Date>;
-}
-
-export interface CaLeafKeysTable {
-  epoch_seconds: number;
-  epoch: number;
-  sealed_ecdsa: string;
-  sealed_rsa: string;
-  created_at: Timestamp;
-}
-
-export interface CaRotationStepTable {
-  id: Generated<string>;
-  certificate_id: string;
-  ordinal: number;
-  event: Json<Record<string, unknown>>;
-  due_at: Timestamp;
-  status: Generated<string>;
-  applied_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-  last_error: string | null;
-  created_at: Generated<Date>;
-}
-
-export interface Database {
-  ca_certificate: CaCertificateTable;
-  ca_certificate_history: CaCertificateHistoryTable;
-  ca_leaf_keys: CaLeafKeysTable;
-  ca_rotation_step: CaRotationStepTable;
 }
 
 // ── Workflows (application processing system, migration 0020) ─────────────────────────────────────────────
@@ -364,4 +350,69 @@ export interface Database {
   policy_exception: PolicyExceptionTable;
   unknown_source: UnknownSourceTable;
   eds_trust_anchor: EdsTrustAnchorTable;
+}
+
+// ── Gateway CA (Rules p.21–23, migration 0040) ───────────────────────────────────────────────────────────────
+
+export interface CaCertificateTable {
+  id: string;
+  kind: string;
+  parent_id: string | null;
+  der: Buffer;
+  /** sealed private key; selected only to open an issuer, never for a view */
+  sealed_key: string;
+  key_algorithm: string;
+  subject: string;
+  serial_hex: string;
+  sha256: string;
+  sha1: string;
+  not_before: Timestamp;
+  not_after: Timestamp;
+  excluded_dns: ColumnType<string[], string[], string[]>;
+  state: string;
+  generated_at: Timestamp;
+  published_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  activated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  retiring_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  revocation_reason: string | null;
+  version: ColumnType<number, number | undefined, number>;
+  seq: ColumnType<number, never, never>;
+  created_at: Generated<Date>;
+}
+
+export interface CaCertificateHistoryTable {
+  certificate_id: string;
+  version: number;
+  state: string;
+  lifecycle: Json<Record<string, unknown>>;
+  recorded_at: Generated<Date>;
+}
+
+export interface CaLeafKeysTable {
+  epoch_seconds: number;
+  epoch: number;
+  sealed_ecdsa: string;
+  sealed_rsa: string;
+  created_at: Timestamp;
+}
+
+export interface CaRotationStepTable {
+  id: Generated<string>;
+  rotation_id: string;
+  certificate_id: string;
+  ordinal: number;
+  event: Json<Record<string, unknown>>;
+  due_at: Timestamp;
+  status: Generated<string>;
+  applied_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  last_error: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface Database {
+  ca_certificate: CaCertificateTable;
+  ca_certificate_history: CaCertificateHistoryTable;
+  ca_leaf_keys: CaLeafKeysTable;
+  ca_rotation_step: CaRotationStepTable;
 }

@@ -1,0 +1,209 @@
+/**
+ * The gateway inside a qaqpa process: the listener, the current policy snapshot and how it is refreshed,
+ * and where the decisions and detections go.
+ *
+ *  - Snapshot refresh: every control-plane change writes an audit entry, so the audit head's sequence number
+ *    is a free change detector; the snapshot is recompiled when it (or the civil date, for policies that
+ *    start or lapse) changes. A failed compile keeps the last good snapshot; with none, the gateway fails
+ *    closed (`policy-unavailable`).
+ *  - Decision records are written as JSON lines and batched into the store once a second.
+ *  - Unknown sources are aggregated per address and handed to the p.13 workflow every few seconds.
+ */
+import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { join } from "node:path";
+import client from "prom-client";
+import type { Kysely } from "kysely";
+import type { Database } from "../store/schema.js";
+import type { PolicySnapshot } from "../gateway-core/snapshot.js";
+import type { Decision } from "../gateway-core/flow.js";
+import { Gateway, type LeafSource } from "./proxy.js";
+import { createResolver } from "./resolver.js";
+import type { DecisionRecord, DecisionSink } from "./decision-log.js";
+import { buildCategoriesFromStore, compileSnapshot, type CategoryCache } from "../services/policy-snapshot.js";
+
+export interface Detection {
+  address: string;
+  firstSeen: Date;
+  lastSeen: Date;
+  hits: number;
+}
+
+export interface GatewayRuntimeOptions {
+  db: Kysely<Database>;
+  host: string;
+  port: number;
+  hosts: Readonly<Record<string, readonly string[]>>;
+  portalUrl: string;
+  /** Where the JSON-lines decision log goes (a file); omitted = not written as lines. */
+  decisionLogFile?: string;
+  upstreamCa?: string[];
+  leaves?: () => LeafSource | null;
+  onDetections?: (batch: Detection[]) => Promise<void>;
+  registry?: client.Registry;
+  refreshMs?: number;
+  /** Pure-DNS resolution is refused for private addresses unless this is set (tests, private deployments). */
+  allowPrivateDns?: boolean;
+}
+
+export interface GatewayRuntime {
+  readonly gateway: Gateway;
+  readonly port: number;
+  snapshot(): PolicySnapshot | null;
+  /** Recompile now if anything changed (or always, with force). */
+  refresh(force?: boolean): Promise<void>;
+  /** Flush pending decision records and detections to the store. */
+  flush(): Promise<void>;
+  lastError(): string | null;
+  stop(): Promise<void>;
+}
+
+export function gatewayMetrics(registry: client.Registry) {
+  const decisions = new client.Counter({ name: "qaqpa_gateway_decisions_total", help: "Gateway decisions by action, reason and TLS action", labelNames: ["action", "reason", "tls"], registers: [registry] });
+  const categories = new client.Counter({ name: "qaqpa_gateway_category_total", help: "Decisions by destination category", labelNames: ["category", "action"], registers: [registry] });
+  const snapshotAge = new client.Gauge({ name: "qaqpa_gateway_snapshot_timestamp_seconds", help: "When the current policy snapshot was compiled", registers: [registry] });
+  const dropped = new client.Counter({ name: "qaqpa_gateway_decision_log_dropped_total", help: "Decision records dropped because the store could not keep up", registers: [registry] });
+  return { decisions, categories, snapshotAge, dropped };
+}
+
+export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<GatewayRuntime> {
+  const registry = o.registry ?? new client.Registry();
+  const m = gatewayMetrics(registry);
+  let current: PolicySnapshot | null = null;
+  let categories: CategoryCache | null = null;
+  let fingerprint = "";
+  let lastError: string | null = null;
+  let refreshing: Promise<void> | null = null;
+
+  const refresh = async (force = false) => {
+    if (refreshing) return refreshing;
+    refreshing = (async () => {
+      try {
+        const head = await o.db.selectFrom("audit_head").select("seq").where("id", "=", 1).executeTakeFirst();
+        const now = new Date();
+        const fp = `${head?.seq ?? 0}|${now.toISOString().slice(0, 10)}`;
+        if (!force && fp === fingerprint && current) return;
+        categories = await buildCategoriesFromStore(o.db, categories);
+        current = await compileSnapshot(o.db, { hosts: o.hosts, categories, now });
+        fingerprint = fp;
+        lastError = null;
+        m.snapshotAge.set(Date.parse(current.createdAt) / 1000);
+      } catch (e) {
+        lastError = (e as Error).message;
+      } finally {
+        refreshing = null;
+      }
+    })();
+    return refreshing;
+  };
+
+  let pending: DecisionRecord[] = [];
+  const detections = new Map<string, Detection>();
+  let lines: WriteStream | null = null;
+  if (o.decisionLogFile) {
+    mkdirSync(join(o.decisionLogFile, ".."), { recursive: true });
+    lines = createWriteStream(o.decisionLogFile, { flags: "a" });
+  }
+  const sink: DecisionSink = {
+    write(r) {
+      lines?.write(JSON.stringify(r) + "\n");
+      if (pending.length >= 200_000) {
+        pending.shift();
+        m.dropped.inc();
+      }
+      pending.push(r);
+    },
+  };
+  const flush = async () => {
+    const batch = pending;
+    pending = [];
+    for (let i = 0; i < batch.length; i += 500) {
+      const chunk = batch.slice(i, i + 500);
+      await o.db
+        .insertInto("decision_log")
+        .values(
+          chunk.map((r) => ({
+            at: r.time,
+            ref: r.ref,
+            kind: r.kind,
+            organisation_id: r.organisationId,
+            unknown_source: r.unknownSource,
+            source: r.source,
+            host: r.host,
+            path: r.path ?? null,
+            port: r.port,
+            protocol: r.protocol,
+            categories: r.categories,
+            action: r.action,
+            reason: r.reason,
+            tls: r.tls,
+            status: r.status ?? null,
+            bytes_up: r.bytesUp,
+            bytes_down: r.bytesDown,
+            duration_ms: Math.min(r.durationMs, 2 ** 31 - 1),
+            ja4: r.ja4,
+            snapshot_id: r.snapshotId,
+          })),
+        )
+        .execute()
+        .catch(() => m.dropped.inc(chunk.length));
+    }
+    if (detections.size && o.onDetections) {
+      const d = [...detections.values()];
+      detections.clear();
+      await o.onDetections(d).catch(() => {
+        for (const x of d) if (!detections.has(x.address)) detections.set(x.address, x);
+      });
+    }
+  };
+
+  await refresh(true);
+  const gateway = new Gateway({
+    snapshot: () => current,
+    resolver: createResolver({ hosts: new Map(Object.entries(o.hosts)), allowPrivate: o.allowPrivateDns }),
+    leaves: o.leaves ?? (() => null),
+    upstreamCa: o.upstreamCa,
+    portalUrl: o.portalUrl,
+    sink,
+    onUnknownSource(address) {
+      const now = new Date();
+      const d = detections.get(address);
+      if (d) {
+        d.hits++;
+        d.lastSeen = now;
+      } else detections.set(address, { address, firstSeen: now, lastSeen: now, hits: 1 });
+    },
+    onDecision(d: Decision) {
+      const v = d.verdict;
+      m.decisions.inc({ action: v.action, reason: v.reason, tls: v.action === "allow" ? (v.tls ?? "none") : "none" });
+      for (const c of d.categories) m.categories.inc({ category: c, action: v.action });
+    },
+  });
+  const port = await gateway.listen(o.port, o.host);
+  const refreshTimer = setInterval(() => void refresh(), o.refreshMs ?? 2000);
+  refreshTimer.unref();
+  let flushing: Promise<void> | null = null;
+  const flushTimer = setInterval(() => {
+    if (!flushing) flushing = flush().finally(() => (flushing = null));
+  }, 1000);
+  flushTimer.unref();
+
+  return {
+    gateway,
+    port,
+    snapshot: () => current,
+    refresh,
+    async flush() {
+      await flushing;
+      await flush();
+    },
+    lastError: () => lastError,
+    async stop() {
+      clearInterval(refreshTimer);
+      clearInterval(flushTimer);
+      await gateway.close();
+      await flushing;
+      await flush().catch(() => {});
+      await new Promise<void>((r) => (lines ? lines.end(() => r()) : r()));
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/** Authorisation cases of the gateway and category routes. */
+import type { Case } from "./types.js";
+
+let n = 0;
+export const CASES: Record<string, Case> = {
+  "POST /api/gateway/what-if": {
+    own: () => ({ method: "POST", url: "/api/gateway/what-if", body: { sourceIp: "10.1.2.3", url: "https://example.com/" } }),
+    other: () => ({ method: "POST", url: "/api/gateway/what-if", body: { sourceIp: "10.2.2.3", url: "https://example.com/" } }),
+  },
+  "GET /api/gateway/status": { own: () => ({ method: "GET", url: "/api/gateway/status" }) },
+  "GET /api/gateway/decisions/summary": { own: () => ({ method: "GET", url: "/api/gateway/decisions/summary?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z" }) },
+  // No record has this reference: holders get 404, everyone else 403 — either way nothing is listed.
+  "GET /api/gateway/decisions/:ref": { own: () => ({ method: "GET", url: "/api/gateway/decisions/abcdEF12" }), absent: true },
+  "GET /api/categories": { own: () => ({ method: "GET", url: "/api/categories" }) },
+  "GET /api/categories/lookup": { own: () => ({ method: "GET", url: "/api/categories/lookup?host=www.egov.kz" }) },
+  "GET /api/categories/sources": { own: () => ({ method: "GET", url: "/api/categories/sources" }) },
+  "PUT /api/categories/sources/:name": { own: () => ({ method: "PUT", url: `/api/categories/sources/test-${n++}?format=plain&category=news&licence=test&fetched=2026-11-01&version=1`, body: "news-a.example\nnews-b.example\n" }) },
+  "DELETE /api/categories/sources/:name": { own: () => ({ method: "DELETE", url: "/api/categories/sources/test-0" }), absent: true },
+  "GET /api/categories/overrides": { own: () => ({ method: "GET", url: "/api/categories/overrides" }) },
+  "POST /api/categories/overrides": { own: () => ({ method: "POST", url: "/api/categories/overrides", body: { action: "add", pattern: `tools-${n++}.example`, category: "technology", reason: "complaint 42" } }) },
+  "DELETE /api/categories/overrides/:id": { own: () => ({ method: "DELETE", url: "/api/categories/overrides/00000000-0000-4000-8000-000000000000" }), absent: true },
+};

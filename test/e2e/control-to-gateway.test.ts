@@ -1,0 +1,118 @@
+/**
+ * The all-in-one, as deployed: a change made through the API reaches the running gateway's snapshot, and
+ * curl through the proxy sees it. p.13 (catalogue identifies the organisation; unknown sources are recorded),
+ * category overrides by STS, the what-if simulator agreeing with the proxy, the decision log in the store.
+ */
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, readFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { defaultConfig } from "../../src/config.js";
+import { startAllInOne, type Running } from "../../src/app.js";
+import { startOrigins, type Origins } from "../gateway/origin.js";
+import { newBin } from "../api/harness.js";
+
+function curl(args: string[]): Promise<{ out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn("curl", ["-sS", "--max-time", "10", "-w", "\n%{http_code}", ...args]);
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (err += d));
+    p.on("close", () => resolve({ out, err }));
+  });
+}
+
+describe("control plane → gateway", () => {
+  let dir: string;
+  let app: Running;
+  let origins: Origins;
+  let token: string;
+  let proxy: string;
+  const api = async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(app.urls.api + path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const text = await r.text();
+    return { status: r.status, json: text ? JSON.parse(text) : undefined };
+  };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "qaqpa-e2e-"));
+    origins = await startOrigins(["tools.example", "search.example"]);
+    const cfg = defaultConfig();
+    cfg.dataDir = dir;
+    cfg.http.port = 0;
+    cfg.proxy.port = 0;
+    cfg.proxy.hosts = { "tools.example": ["127.0.0.1"], "search.example": ["127.0.0.1"] };
+    app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: "e2e admin password" });
+    proxy = app.urls.proxy;
+    const login = await fetch(app.urls.api + "/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin", password: "e2e admin password" }) });
+    const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+    const csrf = ((await login.json()) as { csrfToken: string }).csrfToken;
+    const t = await fetch(app.urls.api + "/tokens", { method: "POST", headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" }, body: JSON.stringify({ name: "e2e" }) });
+    token = ((await t.json()) as { token: string }).token;
+  });
+  after(async () => {
+    await app.stop();
+    await origins.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("ok/unknown source is served under the baseline, then identified once the operator adds its prefix", async () => {
+    await api("POST", "/categories/overrides", { action: "add", pattern: "search.example", category: "search-engines", reason: "test directory" });
+    await app.gateway.refresh();
+    let r = await curl(["-x", proxy, `http://search.example:${origins.httpPort}/q`]);
+    assert.match(r.out, /\n200$/, r.err);
+    r = await curl(["-x", proxy, `http://tools.example:${origins.httpPort}/`]);
+    assert.match(r.out, /\n403$/, "uncategorised is blocked");
+
+    const op = await api("POST", "/operators", { bin: newBin(), nameKk: "O", nameRu: "O", nameEn: "Operator", notificationEmails: ["noc@o.example"] });
+    const org = await api("POST", "/organisations", { bin: newBin(), nameKk: "M", nameRu: "M", nameEn: "Ministry", class: "state_body" });
+    await api("POST", "/contracts", { organisationId: org.json.id, operatorId: op.json.id, number: "1", validFrom: "2026-01-01" });
+    assert.equal((await api("POST", "/catalogue/prefixes", { prefix: "127.0.0.1/32", organisationId: org.json.id, operatorId: op.json.id })).status, 201);
+    await app.gateway.refresh();
+
+    const w = await api("POST", "/gateway/what-if", { sourceIp: "127.0.0.1", url: `http://search.example:${origins.httpPort}/q` });
+    assert.equal(w.status, 200);
+    assert.equal(w.json.organisationId, org.json.id);
+    assert.equal(w.json.verdict.action, "allow");
+    assert.equal(w.json.snapshotId, app.gateway.snapshot()!.id, "what-if uses the gateway's own snapshot");
+  });
+
+  test("ok/an STS override reaches the gateway and is audited", async () => {
+    const before = await api("POST", "/gateway/what-if", { sourceIp: "127.0.0.1", url: `http://tools.example:${origins.httpPort}/` });
+    assert.equal(before.json.verdict.reason, "uncategorised");
+    const o = await api("POST", "/categories/overrides", { action: "add", pattern: "tools.example", category: "technology", reason: "re-categorisation request" });
+    assert.equal(o.status, 201);
+    await app.gateway.refresh();
+    const r = await curl(["-x", proxy, `http://tools.example:${origins.httpPort}/docs`]);
+    assert.match(r.out, /origin http tools\.example\/docs/);
+    const audit = await api("GET", "/audit?action=category.override-set");
+    assert.ok(audit.json.total >= 2);
+  });
+
+  test("fail/removing a curated protected entry is refused (p.20 floor)", async () => {
+    const r = await api("POST", "/categories/overrides", { action: "remove", pattern: "egov.kz", category: "government-legal", reason: "try to inspect e-gov" });
+    assert.equal(r.status, 400);
+    const w = await api("POST", "/gateway/what-if", { sourceIp: "127.0.0.1", url: "https://www.egov.kz/" });
+    assert.equal(w.json.verdict.tls, "splice");
+  });
+
+  test("ok/decisions reach the store as aggregates and the JSON-lines log; metrics count them", async () => {
+    await app.gateway.flush();
+    const s = await api("GET", `/gateway/decisions/summary?from=2020-01-01T00:00:00Z&to=2100-01-01T00:00:00Z`);
+    assert.equal(s.status, 200);
+    const total = s.json.byReason.reduce((a: number, x: { count: number }) => a + x.count, 0);
+    assert.equal(total, 3, "three requests went through the proxy; what-if simulations are not logged");
+    const file = join(dir, "logs", "decisions.jsonl");
+    assert.ok(existsSync(file));
+    const lines = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    assert.ok(lines.some((l) => l.unknownSource === true && l.source === "127.0.0.1"));
+    const metrics = await (await fetch(app.urls.api.replace(/\/api$/, "/metrics"))).text();
+    assert.match(metrics, /qaqpa_gateway_decisions_total\{action="allow",reason="organisation-allow",tls="none"\} \d+/);
+    const st = await api("GET", "/gateway/status");
+    assert.equal(st.json.running, true);
+    assert.equal(st.json.lastError, null);
+  });
+});
