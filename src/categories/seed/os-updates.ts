@@ -1,0 +1,45 @@
+/**
+ * p.20(7) "operating system update services": the update and repository hosts of the operating systems
+ * in use in state bodies. Never a vendor's whole zone (microsoft.com, apple.com, google.com).
+ */
+import { curated } from "./curated.js";
+
+export const OS_UPDATES = curated("os-updates", "2026-11-26", [
+  ["windowsupdate.com", "Windows Update content and certificate trust lists (download., ctldl.windowsupdate.com)"],
+  ["update.microsoft.com", "Windows Update service endpoints (fe2., sls., *.update.microsoft.com)"],
+  ["windowsupdate.microsoft.com", "Windows Update service"],
+  ["delivery.mp.microsoft.com", "Windows Update and Store package delivery (*.dl.delivery.mp.microsoft.com)"],
+  ["do.dsp.mp.microsoft.com", "Windows Delivery Optimization"],
+  ["emdl.ws.microsoft.com", "Windows Update express downloads"],
+  ["ntservicepack.microsoft.com", "Windows service packs"],
+  ["swscan.apple.com", "Apple software update catalogue"],
+  ["swcdn.apple.com", "Apple software update downloads"],
+  ["swdist.apple.com", "Apple software update distribution"],
+  ["swdownload.apple.com", "Apple software update downloads"],
+  ["mesu.apple.com", "Apple iOS and macOS update manifests"],
+  ["gdmf.apple.com", "Apple managed software update service"],
+  ["appldnld.apple.com", "Apple iOS update downloads"],
+  ["oscdn.apple.com", "macOS installer downloads"],
+  ["osrecovery.apple.com", "macOS Recovery"],
+  ["updates.cdn-apple.com", "Apple software update delivery"],
+  ["updates-http.cdn-apple.com", "Apple software update delivery"],
+  ["deb.debian.org", "Debian package archive (CDN redirector)"],
+  ["security.debian.org", "Debian security updates"],
+  ["archive.ubuntu.com", "Ubuntu package archive and country mirrors (kz.archive.ubuntu.com)"],
+  ["security.ubuntu.com", "Ubuntu security updates"],
+  ["ports.ubuntu.com", "Ubuntu archive for non-x86 architectures"],
+  ["esm.ubuntu.com", "Ubuntu Pro extended security maintenance"],
+  ["mirror.centos.org", "CentOS package mirrors (historical)"],
+  ["dl.fedoraproject.org", "Fedora and EPEL package archive"],
+  ["mirrors.fedoraproject.org", "Fedora mirror list (metalink)"],
+  ["download.opensuse.org", "openSUSE package repositories"],
+  ["cdn.redhat.com", "Red Hat Enterprise Linux content delivery"],
+  ["dl.rockylinux.org", "Rocky Linux package archive"],
+  ["mirrors.rockylinux.org", "Rocky Linux mirror list"],
+  ["repo.almalinux.org", "AlmaLinux package archive"],
+  ["mirrors.almalinux.org", "AlmaLinux mirror list"],
+  ["dl.astralinux.ru", "Astra Linux package repositories and updates"],
+  ["download.astralinux.ru", "Astra Linux update downloads"],
+  ["android.clients.google.com", "Android system update check-in"],
+  ["ota.googlezip.net", "Android over-the-air system update packages"],
+]);
