@@ -1,0 +1,365 @@
+/**
+ * A compact, immutable label trie stored as one open-addressing hash table: the domain part of the
+ * category database.
+ *
+ * Primitives:
+ * - `SuffixTableBuilder.add(name, value)` then `.build()` → `SuffixTable`;
+ * - `SuffixTable.walk(name)` → how many label suffixes of `name` carry a value (least specific first in
+ *   `hitStart` / `hitValue`), or `WALK_INVALID` / `WALK_NEEDS_IDNA`. The walk also validates and
+ *   lower-cases the name on the fly (see normalise.ts for the rule), so a lookup reads its input once.
+ *
+ * Layout. Every stored name and each of its label suffixes ("a.bank.kz" → "bank.kz" → "kz") is a node;
+ * a node is keyed by (parent node, label). Ancestors that are not entries themselves are interior nodes
+ * (value 0). A slot is five 32-bit words:
+ *
+ *   [ len | value << 8 ][ parent slot + 1 (0 = top level) ][ label bytes 0-3 ][ 4-7 ][ 8-11 ]
+ *
+ * with `len` = 0 marking an empty slot. A label of up to 12 bytes is stored in the slot itself; a longer
+ * label keeps its first 8 bytes there and the byte offset of the whole label in `pool` in the first label
+ * word. Open addressing with linear probing, capacity a power of two, load ≤ 0.75.
+ *
+ * Walk. Right to left over the name: at each dot, look up (parent, label). Every node's ancestors are
+ * nodes, so the walk stops probing at the first label that is not one — a miss costs one or two probes
+ * whatever the depth of the name.
+ *
+ * Exactness. A slot matches only if its parent index, length and label bytes are equal to the query's
+ * (bytes past 12 are compared with the pool), and the parent was itself matched exactly, so by induction
+ * a matched node spells exactly the query's suffix. The hash (FNV-1a of the label mixed with the parent
+ * index, through murmur3's fmix32) only chooses where to start probing: a collision — accidental or
+ * crafted, FNV is not keyed — costs a probe, never a false match. A false match would exempt a site from
+ * inspection under p.20 or block a legitimate one; its probability here is zero, not small.
+ */
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const PARENT_MIX = 0x9e3779b1;
+const MAX_LOAD = 0.75;
+const WORDS = 5;
+const INLINE = 12;
+export const MAX_SUFFIX_VALUE = 0xffffff;
+
+export const WALK_INVALID = -1;
+export const WALK_NEEDS_IDNA = -2;
+
+export type WalkInvalidReason = "empty" | "too-long" | "empty-label" | "label-too-long" | "bad-character" | "numeric-last-label";
+
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function home(labelHash: number, parent: number, mask: number): number {
+  return fmix32(labelHash ^ Math.imul(parent, PARENT_MIX)) & mask;
+}
+
+/** FNV-1a of bytes, last to first (the order a right-to-left walk sees them). */
+function labelHashOf(bytes: Uint8Array | number[], off: number, len: number): number {
+  let h = FNV_OFFSET;
+  for (let i = off + len - 1; i >= off; i--) h = Math.imul(h ^ bytes[i]!, FNV_PRIME);
+  return h;
+}
+
+function isNameByte(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95;
+}
+
+export class SuffixTable {
+  readonly slots: Uint32Array;
+  readonly pool: Uint8Array;
+  readonly mask: number;
+  readonly nodes: number;
+  /** Result of the last `walk`: start index of each matched suffix and its value, least specific first. */
+  readonly hitStart = new Int32Array(128);
+  readonly hitValue = new Int32Array(128);
+  /** Set by `walk`: why the name is invalid, its length without the root dot, and whether it had upper case. */
+  reason: WalkInvalidReason = "empty";
+  length = 0;
+  upper = false;
+
+  constructor(slots: Uint32Array, pool: Uint8Array, nodes: number) {
+    this.slots = slots;
+    this.pool = pool;
+    this.mask = slots.length / WORDS - 1;
+    this.nodes = nodes;
+  }
+
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
+  #invalid(reason: WalkInvalidReason): number {
+    this.reason = reason;
+    return WALK_INVALID;
+  }
+
+  /**
+   * Validate, normalise and look up `s` (see the class comment). `s` may carry one trailing dot and upper
+   * case; a non-ASCII character or an `xn--` label returns `WALK_NEEDS_IDNA` and the caller retries with
+   * the A-label form from `domainToASCII` (the retry passes `checkXn` false).
+   */
+  walk(s: string, checkXn = true): number {
+    let len = s.length;
+    if (len > 0 && s.charCodeAt(len - 1) === 46) len--;
+    this.length = len;
+    this.upper = false;
+    if (len === 0) return this.#invalid("empty");
+    if (len > 253) {
+      for (let i = 0; i < len; i++) if (s.charCodeAt(i) > 127) return WALK_NEEDS_IDNA;
+      return this.#invalid("too-long");
+    }
+    const slots = this.slots;
+    const mask = this.mask;
+    let parent = 0;
+    let probing = true;
+    let n = 0;
+    let h = FNV_OFFSET;
+    let end = len;
+    let lastDigits = true;
+    for (let i = len - 1; i >= -1; i--) {
+      let c = i >= 0 ? s.charCodeAt(i) : 46;
+      if (c !== 46) {
+        if ((c >= 97 && c <= 122) || c === 45 || c === 95) lastDigits = false;
+        else if (c >= 48 && c <= 57) { /* digit */ }
+        else if (c >= 65 && c <= 90) { c += 32; this.upper = true; lastDigits = false; }
+        else if (c > 127) return WALK_NEEDS_IDNA;
+        else return this.#invalid("bad-character");
+        h = Math.imul(h ^ c, FNV_PRIME);
+        continue;
+      }
+      const start = i + 1;
+      const l = end - start;
+      if (l === 0) return this.#invalid("empty-label");
+      if (l > 63) return this.#invalid("label-too-long");
+      if (end === len) {
+        // The WHATWG host parser reads a name whose last label is a number as an IPv4 address.
+        if (lastDigits || isHexNumber(s, start, end)) return this.#invalid("numeric-last-label");
+      }
+      if (checkXn && l >= 4 && (s.charCodeAt(start) | 32) === 120 && (s.charCodeAt(start + 1) | 32) === 110 &&
+          s.charCodeAt(start + 2) === 45 && s.charCodeAt(start + 3) === 45) {
+        return WALK_NEEDS_IDNA;
+      }
+      if (probing) {
+        // Pack the label (lower-cased) into three little-endian words.
+        let w0 = 0, w1 = 0, w2 = 0;
+        const m = l <= INLINE ? l : 8;
+        for (let k = 0; k < m; k++) {
+          let b = s.charCodeAt(start + k);
+          if (b >= 65 && b <= 90) b += 32;
+          const sh = (k & 3) << 3;
+          if (k < 4) w0 |= b << sh;
+          else if (k < 8) w1 |= b << sh;
+          else w2 |= b << sh;
+        }
+        if (l > INLINE) { w2 = w1; w1 = w0; }
+        let idx = home(h, parent, mask);
+        let found = -1;
+        for (;;) {
+          const b = idx * WORDS;
+          const meta = slots[b]!;
+          if (meta === 0) break;
+          if ((meta & 0xff) === l && slots[b + 1] === parent) {
+            if (l <= INLINE) {
+              if (slots[b + 2] === w0 >>> 0 && slots[b + 3] === w1 >>> 0 && slots[b + 4] === w2 >>> 0) { found = idx; break; }
+            } else if (slots[b + 3] === w1 >>> 0 && slots[b + 4] === w2 >>> 0 && this.#poolEquals(slots[b + 2]!, s, start, l)) {
+              found = idx;
+              break;
+            }
+          }
+          idx = (idx + 1) & mask;
+        }
+        if (found < 0) probing = false;
+        else {
+          const v = slots[found * WORDS]! >>> 8;
+          if (v !== 0) {
+            this.hitStart[n] = start;
+            this.hitValue[n] = v;
+            n++;
+          }
+          parent = found + 1;
+        }
+      }
+      h = FNV_OFFSET;
+      end = i;
+    }
+    return n;
+  }
+
+  #poolEquals(off: number, s: string, start: number, l: number): boolean {
+    const pool = this.pool;
+    if (off + l > pool.length) return false;
+    for (let k = 8; k < l; k++) {
+      let b = s.charCodeAt(start + k);
+      if (b >= 65 && b <= 90) b += 32;
+      if (pool[off + k] !== b) return false;
+    }
+    return true;
+  }
+
+  /** The label bytes of an occupied slot. */
+  labelOf(slot: number): Uint8Array {
+    const b = slot * WORDS;
+    const l = this.slots[b]! & 0xff;
+    if (l > INLINE) return this.pool.subarray(this.slots[b + 2]!, this.slots[b + 2]! + l);
+    const out = new Uint8Array(l);
+    for (let k = 0; k < l; k++) out[k] = (this.slots[b + 2 + (k >> 2)]! >>> ((k & 3) << 3)) & 0xff;
+    return out;
+  }
+
+  /** Full name of an occupied slot, following parent links (bounded: a corrupt cycle ends the name). */
+  nameOf(slot: number): string {
+    const parts: string[] = [];
+    for (let s = slot, depth = 0; s >= 0 && depth < 128; depth++) {
+      parts.push(Buffer.from(this.labelOf(s)).toString("latin1"));
+      s = this.slots[s * WORDS + 1]! - 1;
+    }
+    return parts.join(".");
+  }
+
+  /** Every node with a value, as [name, value]. For checks and tests, not for the data path. */
+  *entries(): IterableIterator<[string, number]> {
+    for (let i = 0; i <= this.mask; i++) {
+      const meta = this.slots[i * WORDS]!;
+      if (meta !== 0 && meta >>> 8 !== 0) yield [this.nameOf(i), meta >>> 8];
+    }
+  }
+
+  /**
+   * Structural check of a table read from outside: every occupied slot has a valid label, a parent that
+   * is an occupied slot, canonical padding, long labels inside the pool with their first bytes matching,
+   * and is reachable by probing from its home slot. Returns the first defect, or undefined.
+   */
+  verify(maxValue: number): string | undefined {
+    const { slots, pool, mask } = this;
+    const cap = mask + 1;
+    if (cap < 2 || (cap & mask) !== 0 || slots.length !== cap * WORDS) return "capacity is not a power of two";
+    let occupied = 0;
+    for (let i = 0; i < cap; i++) {
+      const b = i * WORDS;
+      const meta = slots[b]!;
+      if (meta === 0) {
+        if (slots[b + 1] !== 0 || slots[b + 2] !== 0 || slots[b + 3] !== 0 || slots[b + 4] !== 0) return `slot ${i}: empty slot not zeroed`;
+        continue;
+      }
+      occupied++;
+      const l = meta & 0xff;
+      if (l === 0 || l > 63) return `slot ${i}: label length ${l}`;
+      if (meta >>> 8 > maxValue) return `slot ${i}: value out of range`;
+      const parent = slots[b + 1]!;
+      if (parent > cap || (parent !== 0 && slots[(parent - 1) * WORDS] === 0)) return `slot ${i}: parent is not a node`;
+      let label: Uint8Array;
+      if (l > INLINE) {
+        const off = slots[b + 2]!;
+        if (off + l > pool.length) return `slot ${i}: label outside the pool`;
+        label = pool.subarray(off, off + l);
+        const w = (k: number): number => (label[k]! | (label[k + 1]! << 8) | (label[k + 2]! << 16) | (label[k + 3]! << 24)) >>> 0;
+        if (slots[b + 3] !== w(0) || slots[b + 4] !== w(4)) return `slot ${i}: label prefix differs from the pool`;
+      } else {
+        label = this.labelOf(i);
+        for (let k = l; k < INLINE; k++) {
+          if (((slots[b + 2 + (k >> 2)]! >>> ((k & 3) << 3)) & 0xff) !== 0) return `slot ${i}: label padding not zero`;
+        }
+      }
+      for (const c of label) if (!isNameByte(c)) return `slot ${i}: bad byte in label`;
+      for (let j = home(labelHashOf(label, 0, l), parent, mask); j !== i; j = (j + 1) & mask) {
+        if (slots[j * WORDS] === 0) return `slot ${i}: unreachable from its home slot`;
+      }
+    }
+    if (occupied !== this.nodes) return `node count ${occupied} differs from header ${this.nodes}`;
+    if (occupied >= cap) return "table has no empty slot";
+    return undefined;
+  }
+}
+
+function isHexNumber(s: string, start: number, end: number): boolean {
+  if (end - start < 2 || s.charCodeAt(start) !== 48 || (s.charCodeAt(start + 1) | 32) !== 120) return false;
+  for (let k = start + 2; k < end; k++) {
+    const c = s.charCodeAt(k) | 32;
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+export class SuffixTableBuilder {
+  /** Full suffix → node number. */
+  private readonly index = new Map<string, number>();
+  private readonly parent: number[] = [];
+  private readonly label: string[] = [];
+  private readonly depth: number[] = [];
+  private readonly val: number[] = [];
+
+  /**
+   * Add a normalised name (lower-case LDH labels, no trailing dot) with a value (1 … 2^24−1). Adding a
+   * name that is already a node (an ancestor of an earlier name) sets its value.
+   */
+  add(name: string, value: number): void {
+    if (!(value >= 1 && value <= MAX_SUFFIX_VALUE)) throw new RangeError(`suffix value ${value} out of range`);
+    const node = this.node(name);
+    this.val[node] = value;
+  }
+
+  private node(name: string): number {
+    const known = this.index.get(name);
+    if (known !== undefined) return known;
+    const dot = name.indexOf(".");
+    const parent = dot < 0 ? -1 : this.node(name.slice(dot + 1));
+    const label = dot < 0 ? name : name.slice(0, dot);
+    if (label.length === 0 || label.length > 63) throw new RangeError(`bad label in ${name}`);
+    const n = this.parent.length;
+    this.index.set(name, n);
+    this.parent.push(parent);
+    this.label.push(label);
+    this.depth.push(parent < 0 ? 0 : this.depth[parent]! + 1);
+    this.val.push(0);
+    return n;
+  }
+
+  build(): SuffixTable {
+    const n = this.parent.length;
+    let cap = 8;
+    while (cap * MAX_LOAD < n + 1) cap *= 2;
+    const mask = cap - 1;
+    // Parents are placed before children: a child's home slot depends on its parent's slot. Nodes keep
+    // their creation order within a depth, so the same input order gives the same table.
+    const byDepth: number[][] = [];
+    for (let i = 0; i < n; i++) (byDepth[this.depth[i]!] ??= []).push(i);
+    let poolLength = 0;
+    for (let i = 0; i < n; i++) if (this.label[i]!.length > INLINE) poolLength += this.label[i]!.length;
+    const pool = new Uint8Array(poolLength);
+    const slots = new Uint32Array(cap * WORDS);
+    const slotOf = new Int32Array(n);
+    let poolAt = 0;
+    const bytes = new Uint8Array(64);
+    for (const level of byDepth) {
+      for (const i of level ?? []) {
+        const label = this.label[i]!;
+        const l = label.length;
+        for (let k = 0; k < l; k++) bytes[k] = label.charCodeAt(k);
+        const parent = this.parent[i]! < 0 ? 0 : slotOf[this.parent[i]!]! + 1;
+        let idx = home(labelHashOf(bytes, 0, l), parent, mask);
+        while (slots[idx * WORDS] !== 0) idx = (idx + 1) & mask;
+        slotOf[i] = idx;
+        const b = idx * WORDS;
+        slots[b] = (l | (this.val[i]! << 8)) >>> 0;
+        slots[b + 1] = parent;
+        const word = (k: number): number => (k < l ? bytes[k]! : 0) | ((k + 1 < l ? bytes[k + 1]! : 0) << 8) |
+          ((k + 2 < l ? bytes[k + 2]! : 0) << 16) | ((k + 3 < l ? bytes[k + 3]! : 0) << 24);
+        if (l <= INLINE) {
+          slots[b + 2] = word(0) >>> 0;
+          slots[b + 3] = word(4) >>> 0;
+          slots[b + 4] = word(8) >>> 0;
+        } else {
+          pool.set(bytes.subarray(0, l), poolAt);
+          slots[b + 2] = poolAt;
+          slots[b + 3] = word(0) >>> 0;
+          slots[b + 4] = word(4) >>> 0;
+          poolAt += l;
+        }
+      }
+    }
+    return new SuffixTable(slots, pool, n);
+  }
+}
