@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { decodeBer } from "./ber.js";
 
 export interface NameAttribute {
   type: string;
@@ -90,10 +91,9 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 /** Read one DER certificate. */
 export function parseCertificateDer(der: Uint8Array): { ok: true; cert: Cert } | { ok: false; message: string } {
+  if (!decodeBer(der)) return { ok: false, message: "the certificate is not a single well-formed DER element" };
   try {
-    const parsed = asn1js.fromBER(der);
-    if (parsed.offset !== der.length) return { ok: false, message: "trailing or missing bytes in the certificate" };
-    return fromPkijs(new pkijs.Certificate({ schema: parsed.result }));
+    return fromPkijs(pkijs.Certificate.fromBER(der));
   } catch {
     return { ok: false, message: "the certificate is not valid DER" };
   }
@@ -153,13 +153,11 @@ function readExtensions(c: pkijs.Certificate, cert: Cert): void {
     if (seen.has(e.extnID)) cert.problems.push(`extension ${e.extnID} appears twice`);
     seen.add(e.extnID);
     if (e.critical && !ACCEPTED_CRITICAL.has(e.extnID)) cert.unprocessedCritical.push(e.extnID);
-    const value = new Uint8Array(e.extnValue.valueBlock.valueHexView);
-    const parsed = asn1js.fromBER(value);
-    if (parsed.offset !== value.length) {
+    const node = decodeBer(new Uint8Array(e.extnValue.valueBlock.valueHexView));
+    if (!node) {
       cert.problems.push(`extension ${e.extnID} is not valid DER`);
       continue;
     }
-    const node = parsed.result;
     if (e.extnID === EXT.keyUsage) {
       if (!(node instanceof asn1js.BitString)) cert.problems.push("keyUsage is not a BIT STRING");
       else cert.keyUsage = bitsOf(node);
@@ -203,10 +201,10 @@ function basicConstraintsOf(node: asn1js.AsnType): { ca: boolean; pathLen: numbe
 
 /** Name ::= SEQUENCE OF RelativeDistinguishedName; RDN ::= SET OF AttributeTypeAndValue (RFC 5280 §4.1.2.4). */
 function readName(der: Uint8Array): NameAttribute[][] | null {
-  const parsed = asn1js.fromBER(der);
-  if (parsed.offset !== der.length || !(parsed.result instanceof asn1js.Sequence)) return null;
+  const parsed = decodeBer(der);
+  if (!(parsed instanceof asn1js.Sequence)) return null;
   const rdns: NameAttribute[][] = [];
-  for (const rdn of parsed.result.valueBlock.value) {
+  for (const rdn of parsed.valueBlock.value) {
     if (!(rdn instanceof asn1js.Set)) return null;
     const attrs: NameAttribute[] = [];
     for (const atv of rdn.valueBlock.value) {

@@ -22,6 +22,7 @@ import * as pkijs from "pkijs";
 import { createHash } from "node:crypto";
 import { digest, digestOf, isGostOid, publicKeyOf, schemeLabel, schemeOf, verifySignature } from "./algorithms.js";
 import { fromPkijs, KEY_USAGE, parseCertificateDer, sameBytes, type Cert } from "./certificate.js";
+import { decodeBer } from "./ber.js";
 import { validatePath } from "./chain.js";
 import { decodeCertificates, decodeSignature } from "./decode.js";
 import { binCheck, identityOf } from "./identity.js";
@@ -134,9 +135,7 @@ async function verifyEds(input: EdsVerificationInput, gost: ExternalGostVerifier
 function parseSignedData(der: Uint8Array): { ok: true; signedData: pkijs.SignedData } | EdsFailure {
   // A first pass with the bounded decoder (depth, node count and length limits) so that hostile nesting is
   // refused before pkijs walks it.
-  const pre = asn1js.fromBER(der);
-  if (pre.offset === -1 || pre.result.error) return fail("malformed", `not BER/DER: ${pre.result.error || "undecodable"}`);
-  if (pre.offset !== der.length) return fail("malformed", `${der.length - pre.offset} bytes follow the ContentInfo`);
+  if (!decodeBer(der)) return fail("malformed", "not a single well-formed BER/DER element (or bytes follow it)");
   let contentInfo: pkijs.ContentInfo;
   try {
     contentInfo = pkijs.ContentInfo.fromBER(der);
@@ -375,10 +374,10 @@ interface SignedAttributes {
  * signature covers — pkijs keeps those bytes, with the [0] tag already replaced by SET OF as §5.4 requires.
  */
 function readSignedAttributes(encoded: Uint8Array, eContentType: string): SignedAttributes | EdsFailure {
-  const parsed = asn1js.fromBER(encoded);
-  if (parsed.offset !== encoded.length || !(parsed.result instanceof asn1js.Set)) return fail("malformed", "the signed attributes are malformed");
+  const parsed = decodeBer(encoded);
+  if (!(parsed instanceof asn1js.Set)) return fail("malformed", "the signed attributes are malformed");
   const values = new Map<string, asn1js.AsnType[]>();
-  for (const attr of parsed.result.valueBlock.value) {
+  for (const attr of parsed.valueBlock.value) {
     const [type, set] = attr instanceof asn1js.Sequence ? attr.valueBlock.value : [];
     if (!(type instanceof asn1js.ObjectIdentifier) || !(set instanceof asn1js.Set)) return fail("malformed", "a signed attribute is malformed");
     const oid = type.valueBlock.toString();

@@ -246,6 +246,13 @@ const FAIL: FailCase[] = [
     input: input("signer-rsa.p7s", { signature: new Uint8Array(Buffer.from(ROOT.replace(/-----[^-]+-----|\s/g, ""), "base64")) }),
     code: "malformed",
   },
+  {
+    // Found by fuzz/mutated real signatures: asn1js throws on a GeneralizedTime it cannot read.
+    name: "fail/an unreadable GeneralizedTime is malformed input, not an exception",
+    input: input("signer-rsa.p7s", { signature: new Uint8Array([0x30, 0x04, 0x18, 0x02, 0x7a, 0x7a]) }),
+    code: "malformed",
+    message: /^not a single well-formed/,
+  },
   { name: "fail/an invalid clock", input: input("signer-rsa.p7s", { now: new Date(Number.NaN) }), code: "malformed" },
   { name: "fail/content that is not bytes", input: input("signer-rsa.p7s", { content: "text" as unknown as Uint8Array }), code: "malformed" },
 ];
