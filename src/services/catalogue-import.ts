@@ -123,13 +123,15 @@ export async function importCatalogueCsv(ctx: Ctx, csv: string | Uint8Array, opt
   if (opts.dryRun) return summary;
 
   const audit: AuditInput[] = [];
-  for (let i = 0; i < creates.length; i += 1000) {
-    const inserted = await ctx.tx
-      .insertInto("catalogue_prefix")
-      .values(creates.slice(i, i + 1000).map((p) => ({ prefix: p.prefix.text, organisation_id: p.organisationId, operator_id: operatorId, contract_id: p.contractId, note: p.note })))
-      .returningAll()
-      .execute();
-    for (const r of inserted) audit.push({ action: "catalogue.create", entityType: "catalogue_prefix", entityId: r.id, after: toPrefix(r), requestId: ctx.requestId });
+  for (let i = 0; i < creates.length; i += 2000) {
+    const c = creates.slice(i, i + 2000);
+    // unnest: one statement with five array parameters per 2,000 rows (multi-row VALUES binds five per row).
+    const inserted = await sql<Record<string, unknown>>`
+      insert into catalogue_prefix (prefix, organisation_id, operator_id, contract_id, note)
+      select * from unnest(${c.map((p) => p.prefix.text)}::cidr[], ${c.map((p) => p.organisationId)}::uuid[],
+        ${c.map(() => operatorId)}::uuid[], ${c.map((p) => p.contractId)}::uuid[], ${c.map((p) => p.note)}::text[])
+      returning *`.execute(ctx.tx);
+    for (const r of inserted.rows) audit.push({ action: "catalogue.create", entityType: "catalogue_prefix", entityId: r.id as string, after: toPrefix(r), requestId: ctx.requestId });
   }
   for (const p of updates) {
     const before = toPrefix(byText.get(p.prefix.text)!);

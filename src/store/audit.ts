@@ -2,7 +2,7 @@
  * Appending to and verifying the audit chain in the store. `appendAudit` must be called inside the transaction
  * of the change it records: the entry and the change commit or roll back together.
  */
-import type { Kysely, Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "./schema.js";
 import type { Principal } from "../domain/authz.js";
 import { canonicalJson, chainHash, verifyChain, type AuditBody, type VerifyResult } from "../domain/audit-chain.js";
@@ -69,7 +69,17 @@ export async function appendAuditBatch(tx: Transaction<Database>, actor: Princip
     prev = hash;
     return row;
   });
-  for (let i = 0; i < rows.length; i += 1000) await tx.insertInto("audit_entry").values(rows.slice(i, i + 1000)).execute();
+  // Arrays through unnest: a handful of bind parameters per chunk instead of ten per row.
+  // Chunks of 2,000: larger text arrays cost more to escape than they save in statements (measured).
+  for (let i = 0; i < rows.length; i += 2000) {
+    const c = rows.slice(i, i + 2000);
+    await sql`
+      insert into audit_entry (seq, at, action, entity_type, entity_id, actor_id, body, prev_hash, hash)
+      select * from unnest(
+        ${c.map((r) => r.seq)}::bigint[], ${c.map((r) => r.at)}::timestamptz[], ${c.map((r) => r.action)}::text[],
+        ${c.map((r) => r.entity_type)}::text[], ${c.map((r) => r.entity_id)}::text[], ${c.map((r) => r.actor_id)}::text[],
+        ${c.map((r) => r.body)}::text[], ${c.map((r) => r.prev_hash)}::text[], ${c.map((r) => r.hash)}::text[])`.execute(tx);
+  }
   await tx.updateTable("audit_head").set({ seq, hash: prev }).where("id", "=", 1).execute();
 }
 
