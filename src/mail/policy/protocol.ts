@@ -10,7 +10,7 @@
  *
  * One connection carries many requests, one at a time ("Unless there was an error, the server must not
  * close the connection"). The decoder never allocates per byte: it keeps one growing buffer, scans for LF
- * with `indexOf`, and decodes a line only once it is complete.
+ * with `indexOf`, and decodes a request only once it is complete.
  *
  * Limits are strict because the peer is trusted but the parser must stay bounded whatever arrives on the
  * port: a line longer than `maxLineBytes`, more than `maxAttributes` attributes, or a request larger than
@@ -27,6 +27,7 @@
  *            ▼
  *       request complete → emitted; decoder resets for the next request on the same connection
  */
+import { isUtf8 } from "node:buffer";
 
 /** Attribute names the Postfix SMTP server sends (SMTPD_POLICY_README), for typed access. */
 export type PolicyAttributeName =
@@ -71,7 +72,7 @@ export type PolicyRequest = { readonly [K in PolicyAttributeName]?: string } & {
 export interface PolicyCodecLimits {
   /** Longest line, without its LF. Addresses are ≤ 254 bytes; ccert_subject is the long one. */
   readonly maxLineBytes: number;
-  /** Most attributes in one request (Postfix 3.7 sends ~30). */
+  /** Most attribute lines in one request (Postfix 3.7 sends 30). */
   readonly maxAttributes: number;
   /** Largest request including separators. */
   readonly maxRequestBytes: number;
@@ -108,24 +109,26 @@ export type DecodeResult =
 
 const LF = 0x0a;
 const CR = 0x0d;
-const EQ = 0x3d;
-const NUL = 0x00;
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Incremental decoder for one connection. `push(chunk)` returns every request completed by the chunk;
  * after an error the decoder is poisoned (the stream cannot be resynchronised safely) and every further
  * push returns the same error.
+ *
+ * Lines are found and measured on the bytes as they arrive (so the limits hold before anything is
+ * decoded); a request is decoded once, when its empty line arrives: one UTF-8 validation and one
+ * conversion to a string for the whole request, rather than a decoder call per attribute — which is
+ * what made the first version spend 35 µs per request.
  */
 export class PolicyRequestDecoder {
   readonly #limits: PolicyCodecLimits;
   #buf: Buffer = Buffer.alloc(0);
-  /** Bytes of #buf already scanned without finding LF. */
+  /** Offset in #buf where the current request starts, and where the current line starts. */
+  #reqStart = 0;
+  #lineStart = 0;
+  /** Bytes of the current line already scanned without finding LF. */
   #scanned = 0;
-  #attrs: Record<string, string> = Object.create(null) as Record<string, string>;
-  #count = 0;
-  #requestBytes = 0;
+  #lines = 0;
   #error: PolicyProtocolError | undefined;
 
   constructor(limits: Partial<PolicyCodecLimits> = {}) {
@@ -134,7 +137,7 @@ export class PolicyRequestDecoder {
 
   /** True while a request is partly received — the server's per-request timer runs only then. */
   get pending(): boolean {
-    return this.#buf.length > 0 || this.#count > 0;
+    return this.#buf.length > this.#reqStart;
   }
 
   get failed(): PolicyProtocolError | undefined {
@@ -144,78 +147,77 @@ export class PolicyRequestDecoder {
   push(chunk: Uint8Array): DecodeResult[] {
     if (this.#error) return [{ kind: "error", error: this.#error }];
     const out: DecodeResult[] = [];
+    const L = this.#limits;
     this.#buf = this.#buf.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat([this.#buf, chunk]);
-    let start = 0;
+    const buf = this.#buf;
     for (;;) {
-      const nl = this.#buf.indexOf(LF, start + this.#scanned);
+      const nl = buf.indexOf(LF, this.#lineStart + this.#scanned);
       if (nl < 0) {
-        const partial = this.#buf.length - start;
-        if (partial > this.#limits.maxLineBytes) return this.#fail(out, "line-too-long", `line longer than ${this.#limits.maxLineBytes} bytes`);
-        if (this.#requestBytes + partial > this.#limits.maxRequestBytes) return this.#fail(out, "request-too-large", `request larger than ${this.#limits.maxRequestBytes} bytes`);
+        const partial = buf.length - this.#lineStart;
+        if (partial > L.maxLineBytes) return this.#fail(out, "line-too-long", `line longer than ${L.maxLineBytes} bytes`);
+        if (buf.length - this.#reqStart > L.maxRequestBytes) return this.#fail(out, "request-too-large", `request larger than ${L.maxRequestBytes} bytes`);
         this.#scanned = partial;
         break;
       }
       this.#scanned = 0;
-      let end = nl;
+      let lineLen = nl - this.#lineStart;
       // Postfix writes bare LF; a CR before it (a hand-typed test over telnet) is tolerated and dropped.
-      if (end > start && this.#buf[end - 1] === CR) end--;
-      const lineLen = end - start;
-      this.#requestBytes += nl + 1 - start;
-      if (lineLen > this.#limits.maxLineBytes) return this.#fail(out, "line-too-long", `line longer than ${this.#limits.maxLineBytes} bytes`);
-      if (this.#requestBytes > this.#limits.maxRequestBytes) return this.#fail(out, "request-too-large", `request larger than ${this.#limits.maxRequestBytes} bytes`);
+      if (lineLen > 0 && buf[nl - 1] === CR) lineLen--;
+      if (lineLen > L.maxLineBytes) return this.#fail(out, "line-too-long", `line longer than ${L.maxLineBytes} bytes`);
+      if (nl + 1 - this.#reqStart > L.maxRequestBytes) return this.#fail(out, "request-too-large", `request larger than ${L.maxRequestBytes} bytes`);
       if (lineLen === 0) {
-        const attrs = this.#attrs;
-        const count = this.#count;
-        this.#attrs = Object.create(null) as Record<string, string>;
-        this.#count = 0;
-        this.#requestBytes = 0;
-        start = nl + 1;
-        if (count === 0) {
-          // A stray empty line between requests: nothing to answer. Postfix never sends one, and
-          // answering it would desynchronise request/response pairing.
-          continue;
+        if (this.#lines > 0) {
+          const r = decodeAttributes(buf.subarray(this.#reqStart, this.#lineStart));
+          if (r instanceof PolicyProtocolError) return this.#fail(out, r.code, r.message);
+          out.push({ kind: "request", request: r });
         }
-        if (attrs["request"] === undefined) return this.#fail(out, "missing-request-type", "request has no 'request' attribute");
-        out.push({ kind: "request", request: attrs });
+        // else: a stray empty line between requests. Postfix never sends one, and answering it would
+        // desynchronise request/response pairing: skipped.
+        this.#reqStart = this.#lineStart = nl + 1;
+        this.#lines = 0;
         continue;
       }
-      const line = this.#buf.subarray(start, end);
-      start = nl + 1;
-      const err = this.#attribute(line);
-      if (err) return this.#fail(out, err[0], err[1]);
+      if (++this.#lines > L.maxAttributes) return this.#fail(out, "too-many-attributes", `more than ${L.maxAttributes} attributes`);
+      this.#lineStart = nl + 1;
     }
-    this.#buf = start === this.#buf.length ? Buffer.alloc(0) : this.#buf.subarray(start);
+    if (this.#reqStart > 0) {
+      this.#buf = this.#reqStart === buf.length ? Buffer.alloc(0) : buf.subarray(this.#reqStart);
+      this.#lineStart -= this.#reqStart;
+      this.#reqStart = 0;
+    }
     return out;
-  }
-
-  #attribute(line: Buffer): [ProtocolErrorCode, string] | undefined {
-    const eq = line.indexOf(EQ);
-    if (eq < 0) return ["missing-equals", "attribute line without '='"];
-    if (eq === 0) return ["empty-name", "attribute with an empty name"];
-    if (line.indexOf(NUL) >= 0) return ["nul-byte", "NUL byte in attribute"];
-    let name: string;
-    let value: string;
-    try {
-      name = utf8.decode(line.subarray(0, eq));
-      value = utf8.decode(line.subarray(eq + 1));
-    } catch {
-      return ["invalid-utf8", "attribute is not valid UTF-8"];
-    }
-    if (!(name in this.#attrs)) {
-      if (++this.#count > this.#limits.maxAttributes) return ["too-many-attributes", `more than ${this.#limits.maxAttributes} attributes`];
-    }
-    // README: "When the same attribute name is sent more than once, the server may keep the first value
-    // or the last attribute value." We keep the last.
-    this.#attrs[name] = value;
-    return undefined;
   }
 
   #fail(out: DecodeResult[], code: ProtocolErrorCode, message: string): DecodeResult[] {
     this.#error = new PolicyProtocolError(code, message);
     this.#buf = Buffer.alloc(0);
+    this.#reqStart = this.#lineStart = this.#scanned = 0;
     out.push({ kind: "error", error: this.#error });
     return out;
   }
+}
+
+/** Attribute lines (each ending in LF) → attributes. README: names without "=", NUL or LF; values without NUL or LF. */
+function decodeAttributes(bytes: Buffer): Record<string, string> | PolicyProtocolError {
+  if (bytes.indexOf(0) >= 0) return new PolicyProtocolError("nul-byte", "NUL byte in attribute");
+  if (!isUtf8(bytes)) return new PolicyProtocolError("invalid-utf8", "attribute is not valid UTF-8");
+  const text = bytes.toString("utf8");
+  const attrs = Object.create(null) as Record<string, string>;
+  let i = 0;
+  while (i < text.length) {
+    const j = text.indexOf("\n", i);
+    let end = j < 0 ? text.length : j;
+    if (end > i && text.charCodeAt(end - 1) === CR) end--;
+    const eq = text.indexOf("=", i);
+    if (eq < 0 || eq >= end) return new PolicyProtocolError("missing-equals", "attribute line without '='");
+    if (eq === i) return new PolicyProtocolError("empty-name", "attribute with an empty name");
+    // README: "When the same attribute name is sent more than once, the server may keep the first value
+    // or the last attribute value." We keep the last.
+    attrs[text.slice(i, eq)] = text.slice(eq + 1, end);
+    i = j < 0 ? text.length : j + 1;
+  }
+  if (attrs["request"] === undefined) return new PolicyProtocolError("missing-request-type", "request has no 'request' attribute");
+  return attrs;
 }
 
 /** Decodes one complete request (tests, fixtures). Throws on a protocol error or an incomplete input. */
