@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import fc from "fast-check";
 import { AnomalyDetector } from "../../src/mail/policy/detector.js";
 import { PolicyEngine } from "../../src/mail/policy/engine.js";
-import { HOOKS, hookStates } from "../../src/mail/policy/hooks/index.js";
+import { HOOKS, OPTIONAL_HOOKS, hookStates } from "../../src/mail/policy/hooks/index.js";
 import { decodeRequest, type PolicyRequest } from "../../src/mail/policy/protocol.js";
 import { compileMailSnapshot, MailConfigError } from "../../src/mail/policy/snapshot.js";
 import { FAILSAFE_ACTION } from "../../src/mail/policy/verdict.js";
@@ -19,8 +19,8 @@ const SYSTEMS: MailSystem[] = [
   { id: "sys-b", organisationId: "o2", name: "B", domains: ["b.gov.kz"], serverAddresses: ["127.0.0.4"], inbound: { host: "10.0.0.2", port: 25 }, ownerEmail: "b@b.gov.kz", suspension: null },
 ];
 
-function engine(limits = {}): PolicyEngine {
-  const e = new PolicyEngine({ detector: new AnomalyDetector(limits) });
+function engine(limits = {}, hooks = HOOKS): PolicyEngine {
+  const e = new PolicyEngine({ detector: new AnomalyDetector(limits), hooks });
   e.setSnapshot(compileMailSnapshot(SYSTEMS));
   return e;
 }
@@ -32,9 +32,12 @@ function req(state: string, client: string, recipient: string, extra: Record<str
 test("ok/the hook list, in order, is the policy", () => {
   assert.deepEqual(
     HOOKS.map((h) => h.name),
-    ["rcpt/suspended", "rcpt/outbound", "rcpt/inbound", "rcpt/relay", "data/suspended", "end-of-message/suspended", "end-of-message/abnormal", "end-of-message/outbound"],
+    ["rcpt/suspended", "rcpt/outbound", "rcpt/inbound", "rcpt/relay", "end-of-message/suspended", "end-of-message/abnormal", "end-of-message/outbound"],
   );
-  assert.deepEqual(hookStates(), ["RCPT", "DATA", "END-OF-MESSAGE"]);
+  // Two policy round trips per message by default; DATA is opt-in (OPTIONAL_HOOKS).
+  assert.deepEqual(hookStates(), ["RCPT", "END-OF-MESSAGE"]);
+  assert.deepEqual(hookStates([...HOOKS, ...OPTIONAL_HOOKS]), ["RCPT", "END-OF-MESSAGE", "DATA"]);
+  assert.equal(engine().decide(req("DATA", "127.0.0.3", "", { recipient_count: "1" }), T0).hook, "default");
 });
 
 // Table: [name, request, suspended systems, expected action prefix, deciding hook]
@@ -66,7 +69,7 @@ const table: [string, PolicyRequest, string[], string, string][] = [
 
 for (const [name, r, suspended, prefix, hook] of table) {
   test(name, () => {
-    const e = engine();
+    const e = engine({}, [...HOOKS, ...OPTIONAL_HOOKS]);
     for (const s of suspended) e.setSuspended(s, true);
     const d = e.decide(r, T0);
     assert.ok(d.action.startsWith(prefix), `${d.action} should start with ${prefix}`);

@@ -37,7 +37,7 @@ test("ok/main.cf: relay control in two lines, tempfail default, exact domains, n
   assert.equal(p("transport_maps"), "hash:/var/lib/qaqpa/mail/etc/transport");
   const policy = "check_policy_service { inet:127.0.0.1:10040, timeout=10s, { default_action = DEFER_IF_PERMIT Service temporarily unavailable } }";
   assert.equal(p("smtpd_recipient_restrictions"), policy);
-  assert.equal(p("smtpd_data_restrictions"), policy);
+  assert.equal(p("smtpd_data_restrictions"), undefined, "DATA is not consulted by default (hooks/index.ts)");
   assert.equal(p("smtpd_end_of_data_restrictions"), policy);
   assert.equal(p("smtpd_policy_service_default_action"), "DEFER_IF_PERMIT Service temporarily unavailable");
   assert.doesNotMatch(p("parent_domain_matches_subdomains")!, /relay_domains/);

@@ -144,6 +144,7 @@ export class MailPolicyService {
   /** Systems with a suspension in progress: a reload must not unmark them before it is persisted. */
   readonly #inFlight = new Set<string>();
   readonly #correlator = new DeliveryCorrelator();
+  readonly #responses = new Map<string, Buffer>();
   #server: Server | undefined;
   #ready = false;
   #readyWaiters: (() => void)[] = [];
@@ -327,7 +328,13 @@ export class MailPolicyService {
       this.#log("error", "policy decision failed; answering tempfail", { error: String(e) });
       return FAILSAFE;
     }
-    return encodeResponse(d.action);
+    // The actions come from a small fixed set (verdict × state): encode each once.
+    let bytes = this.#responses.get(d.action);
+    if (!bytes) {
+      bytes = encodeResponse(d.action);
+      if (this.#responses.size < 64) this.#responses.set(d.action, bytes);
+    }
+    return bytes;
   }
 
   #run(c: PolicyCommand): void {

@@ -10,9 +10,10 @@
  *
  * Relay control in two lines (SMTPD_POLICY_README: "always specify check_policy_service AFTER
  * reject_unauth_destination"): smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination,
- * then the policy service in smtpd_recipient_restrictions (and DATA, END-OF-DATA), whose own rcpt/relay
- * hook refuses the same relay a second time. The policy client's default_action is DEFER_IF_PERMIT: if
- * the service is down or slow, mail is tempfailed and stays with the sender — never accepted unchecked.
+ * then the policy service in smtpd_recipient_restrictions and smtpd_end_of_data_restrictions (the states
+ * that have hooks, hooks/index.ts), whose own rcpt/relay hook refuses the same relay a second time. The
+ * policy client's default_action is DEFER_IF_PERMIT: if the service is down or slow, mail is tempfailed
+ * and stays with the sender — never accepted unchecked.
  *
  * Every value that reaches a file is validated here (domains, IPs, hostnames, ports, paths): a newline in
  * a store field must not become a second main.cf parameter.

@@ -18,13 +18,21 @@ export const HOOKS: readonly Hook[] = Object.freeze([
   rcptOutbound, //    connected system → DUNNO (counted at end of message)
   rcptInbound, //     unknown client → connected domain → DUNNO
   rcptRelay, //       unknown client → foreign domain → REJECT 554 5.7.1 (no open relay)
-  // DATA
-  dataSuspended, //   suspended meanwhile → DEFER 451 4.7.1
+  // DATA — not consulted by default: see OPTIONAL_HOOKS
   // END-OF-MESSAGE — after the detector counted the message
   eomSuspended, //    suspended meanwhile → DEFER 451 4.7.1
   eomAbnormal, //     this message crossed a limit → DEFER 451 4.7.1 + suspend the system
   eomOutbound, //     → DUNNO, queue id tracked for a later hold
 ]);
+
+/**
+ * Hooks that are not in the default list. `data/suspended` stops a suspended system's transfer before the
+ * body is sent; without it the same message is deferred at END-OF-MESSAGE instead (the sender keeps it
+ * either way). Asking at DATA costs a third policy round trip for every message, for a case that only
+ * arises when a suspension lands between RCPT and DATA — so it is opt-in:
+ * `new PolicyEngine({ hooks: [...HOOKS, ...OPTIONAL_HOOKS] })` and render with the matching states.
+ */
+export const OPTIONAL_HOOKS: readonly Hook[] = Object.freeze([dataSuspended]);
 
 /** Protocol states in which Postfix must consult the policy service. */
 export function hookStates(hooks: readonly Hook[] = HOOKS): readonly ProtocolState[] {
