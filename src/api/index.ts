@@ -7,11 +7,15 @@ import { auditRoutes } from "./routes/audit.js";
 import { notificationRoutes } from "./routes/notifications.js";
 import { calendarRoutes } from "./routes/calendar.js";
 import { gatewayRoutes } from "./routes/gateway.js";
+import { applicationRoutes } from "./routes/applications.js";
+import { incidentRoutes } from "./routes/incidents.js";
+import { policyRoutes } from "./routes/policies.js";
+import { unknownSourceRoutes } from "./routes/unknown-sources.js";
 
 export type { ApiDeps, App };
 
 export async function createApi(deps: ApiDeps, extra: ((app: App, route: Parameters<Parameters<typeof buildApi>[1]>[1]) => void)[] = []): Promise<App> {
   return buildApi(deps, (app, route) => {
-    for (const r of [authRoutes(deps), registryRoutes(deps), catalogueRoutes(deps), auditRoutes(deps), notificationRoutes(deps), calendarRoutes(deps), gatewayRoutes(deps), ...extra]) r(app, route);
+    for (const r of [authRoutes(deps), registryRoutes(deps), catalogueRoutes(deps), auditRoutes(deps), notificationRoutes(deps), calendarRoutes(deps), gatewayRoutes(deps), applicationRoutes(deps), incidentRoutes(deps), policyRoutes(deps), unknownSourceRoutes(deps), ...extra]) r(app, route);
   });
 }
