@@ -149,6 +149,8 @@ sign signer-other-bin.p7s signer-other-bin -certfile "$W/intermediate.pem"
 sign signer-individual.p7s signer-individual -certfile "$W/intermediate.pem"
 cat "$W/signer-rsa.pem" "$W/intermediate.pem" >"$W/leaf-as-ca-chain.pem"
 sign signer-under-leaf.p7s signer-under-leaf -certfile "$W/leaf-as-ca-chain.pem"
+# SignerIdentifier by subjectKeyIdentifier instead of issuer and serial (RFC 5652 §5.3).
+sign signer-ecdsa-p256-keyid.p7s signer-ecdsa-p256 -certfile "$W/intermediate.pem" -keyid
 sign signer-rsa-nocerts.p7s signer-rsa -nocerts
 sign signer-rsa-sha1.p7s signer-rsa -certfile "$W/intermediate.pem" -md sha1
 # Two SignerInfos over the same document (a co-signed application): each must verify.
