@@ -67,6 +67,7 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
       readiness: async () => ({ gateway: !!gateway?.snapshot() }),
     });
     await registerPortal(api);
+    (await import("./services/ca.js")).startCaDuties({ api, store, sealer, config }); // CA routes' sealer + hourly rotation steps and expiry alerts, stopped by api.close()
     await api.listen({ host: config.http.host, port: config.http.port });
     const addr = api.server.address();
     const port = typeof addr === "object" && addr ? addr.port : config.http.port;

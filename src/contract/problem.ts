@@ -35,6 +35,10 @@ export const PROBLEMS = {
   QQ_ERR_NOT_IN_CATALOGUE: { status: 422, title: "Network addresses outside the organisation's catalogue prefixes" },
   QQ_ERR_ATTACHMENT_TYPE: { status: 415, title: "Attachment type not accepted or not what its content is" },
   QQ_ERR_STALE_VERSION: { status: 409, title: "The application changed since it was read" },
+  // Gateway CA (src/services/ca.ts).
+  QQ_ERR_CA_NOT_INITIALISED: { status: 404, title: "The gateway CA has no root certificate to distribute" },
+  QQ_ERR_CA_ALREADY_INITIALISED: { status: 409, title: "The gateway CA is already initialised; rotate instead" },
+  QQ_ERR_CA_NO_ACTIVE_ROOT: { status: 409, title: "The gateway CA has no active root certificate" },
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEMS;

@@ -62,9 +62,12 @@ export async function up(db: Kysely<any>): Promise<void> {
       primary key (epoch_seconds, epoch)
     );
 
-    -- Steps of a rotation plan that fall due later (the hourly CA duty applies them).
+    -- Steps of a rotation plan that fall due later (the hourly CA duty applies them). A step that can no
+    -- longer apply skips the rest of its rotation: retiring the old root after its successor was revoked
+    -- would leave the gateway with nothing to issue under.
     create table ca_rotation_step (
       id uuid primary key default gen_random_uuid(),
+      rotation_id uuid not null,
       certificate_id uuid not null references ca_certificate(id),
       ordinal int not null,
       event jsonb not null,
@@ -75,5 +78,6 @@ export async function up(db: Kysely<any>): Promise<void> {
       created_at timestamptz not null default now()
     );
     create index ca_rotation_step_due on ca_rotation_step(due_at) where status = 'pending';
+    create index ca_rotation_step_rotation on ca_rotation_step(rotation_id);
   `.execute(db);
 }
