@@ -1,0 +1,42 @@
+/** Loading, empty and error states, the same on every page. */
+import type { ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+import { ApiError } from "../api/client.js";
+
+export function Loading({ label }: { label?: string }) {
+  const { t } = useTranslation();
+  return (
+    <p className="state state-loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" /> {label ?? t("common.loading")}
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="state state-empty">{children}</p>;
+}
+
+/** The title of a problem in the chosen language (by its stable code), with the server's detail. */
+export function problemText(t: (k: string, o?: { defaultValue: string }) => string, e: unknown): { title: string; detail: string } {
+  if (e instanceof ApiError) {
+    const title = t(`problem.${e.code}`, { defaultValue: e.title });
+    return { title, detail: e.detail && e.detail !== e.title ? e.detail : "" };
+  }
+  return { title: t("problem.QQ_ERR_INTERNAL"), detail: e instanceof Error ? e.message : String(e) };
+}
+
+export function ProblemMessage({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const { t } = useTranslation();
+  const { title, detail } = problemText(t, error);
+  return (
+    <div className="problem" role="alert">
+      <p className="problem-title">{title}</p>
+      {detail && <p className="problem-detail">{detail}</p>}
+      {onRetry && (
+        <button type="button" className="btn" onClick={onRetry}>
+          {t("common.retry")}
+        </button>
+      )}
+    </div>
+  );
+}

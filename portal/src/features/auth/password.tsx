@@ -1,0 +1,76 @@
+import { useRef, useState, type FormEvent } from "react";
+import { useTranslation } from "react-i18next";
+import { ApiError } from "../../api/client.js";
+import { auth } from "../../api/resources.js";
+import { useAccount, useSession } from "../../session.js";
+import { TextField, focusFirstError } from "../../components/fields.js";
+import { ProblemMessage } from "../../components/states.js";
+import { PageHeader } from "../../components/page.js";
+import { navigate } from "../../router.js";
+
+/** Password change; forced (nothing else reachable) while the account must change its initial password. */
+export function PasswordPage() {
+  const { t } = useTranslation();
+  const account = useAccount();
+  const session = useSession();
+  const [current, setCurrent] = useState("");
+  const [next, setNext] = useState("");
+  const [repeat, setRepeat] = useState("");
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [error, setError] = useState<unknown>();
+  const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
+  const forced = account.mustChangePassword;
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const m: Record<string, string> = {};
+    if (!current) m["/currentPassword"] = t("validation.required");
+    if (next.length < 12) m["/newPassword"] = t("password.tooShort", { count: 12 });
+    else if (next === current) m["/newPassword"] = t("password.same");
+    if (repeat !== next) m.repeat = t("password.mismatch");
+    setErrors(m);
+    setError(undefined);
+    if (Object.keys(m).length) return focusFirstError(form.current);
+    setBusy(true);
+    try {
+      await auth.changePassword(current, next);
+      setDone(true);
+      setCurrent("");
+      setNext("");
+      setRepeat("");
+      await session.refresh();
+      if (forced) navigate("/", { replace: true });
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "QQ_ERR_BAD_CREDENTIALS") setErrors({ "/currentPassword": t("password.wrongCurrent") });
+      else if (err instanceof ApiError && err.fieldErrors.length) setErrors(err.byPath());
+      else setError(err);
+      focusFirstError(form.current);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="narrow">
+      <PageHeader title={t("password.title")} lead={forced ? t("password.forced") : undefined} />
+      {done && (
+        <p className="notice notice-ok" role="status">
+          {t("password.changed")}
+        </p>
+      )}
+      <form ref={form} onSubmit={submit} noValidate>
+        <TextField label={t("password.current")} type="password" autoComplete="current-password" value={current} onValue={setCurrent} error={errors["/currentPassword"]} path="/currentPassword" required />
+        <TextField label={t("password.new")} type="password" autoComplete="new-password" value={next} onValue={setNext} error={errors["/newPassword"]} path="/newPassword" hint={t("password.rule", { count: 12 })} required />
+        <TextField label={t("password.repeat")} type="password" autoComplete="new-password" value={repeat} onValue={setRepeat} error={errors.repeat} required />
+        {error !== undefined && <ProblemMessage error={error} />}
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={busy}>
+            {t("password.submit")}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
