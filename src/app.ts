@@ -13,7 +13,6 @@ import { ensureAdmin } from "./bootstrap.js";
 import { sinkDelivery, smtpDelivery, startOutboxWorker } from "./outbox/outbox.js";
 import { createSealer, type Sealer } from "./secrets/sealer.js";
 import { registerPortal } from "./api/portal-static.js";
-import { registerPortal } from "./api/portal-static.js";
 import client from "prom-client";
 import { startGatewayRuntime, type GatewayRuntime } from "./gateway/runtime.js";
 
@@ -69,7 +68,6 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
     });
     await registerPortal(api);
     (await import("./services/ca.js")).startCaDuties({ api, store, sealer, config }); // CA routes' sealer + hourly rotation steps and expiry alerts, stopped by api.close()
-    await registerPortal(api);
     await api.listen({ host: config.http.host, port: config.http.port });
     const addr = api.server.address();
     const port = typeof addr === "object" && addr ? addr.port : config.http.port;
