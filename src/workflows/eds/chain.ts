@@ -132,7 +132,9 @@ function caProblem(issuer: Cert, below: readonly Cert[], isAnchor: boolean): str
   const bc = issuer.basicConstraints;
   if (!isAnchor) {
     if (!bc?.ca) return `${issuer.subject} is not a CA certificate (basicConstraints cA is not TRUE) but issued ${below[below.length - 1]!.subject}`;
-    if (issuer.keyUsage && !issuer.keyUsage.has(KEY_USAGE.keyCertSign)) return `${issuer.subject} may not sign certificates (keyUsage without keyCertSign)`;
+    if (issuer.keyUsage && !issuer.keyUsage.has(KEY_USAGE.keyCertSign)) {
+      return `${issuer.subject} may not sign certificates (keyUsage without keyCertSign)`;
+    }
   }
   if (bc?.pathLen != null) {
     // Intermediates between this CA and the signer: below[1..], self-issued ones not counted.
@@ -145,11 +147,12 @@ function caProblem(issuer: Cert, below: readonly Cert[], isAnchor: boolean): str
 function timeProblem(path: readonly Cert[], at: Date): ChainResult | null {
   for (const [i, c] of path.entries()) {
     const role = i === 0 ? "the signer's certificate" : i === path.length - 1 ? "the trust anchor" : "the intermediate CA certificate";
+    const checked = `(checked at ${at.toISOString()})`;
     if (at.getTime() > c.notAfter.getTime()) {
-      return { ok: false, code: "expired", message: `${role} ${c.subject} expired on ${c.notAfter.toISOString()} (checked at ${at.toISOString()})` };
+      return { ok: false, code: "expired", message: `${role} ${c.subject} expired on ${c.notAfter.toISOString()} ${checked}` };
     }
     if (at.getTime() < c.notBefore.getTime()) {
-      return { ok: false, code: "not-yet-valid", message: `${role} ${c.subject} is valid only from ${c.notBefore.toISOString()} (checked at ${at.toISOString()})` };
+      return { ok: false, code: "not-yet-valid", message: `${role} ${c.subject} is valid only from ${c.notBefore.toISOString()} ${checked}` };
     }
   }
   return null;

@@ -64,7 +64,8 @@ export function httpGostVerifier(url: string, fetchImpl: typeof fetch = fetch, o
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (e) {
-        const why = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError") ? `no answer within ${timeoutMs} ms` : hide(errorText(e));
+        const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
+        const why = timedOut ? `no answer within ${timeoutMs} ms` : hide(errorText(e));
         return fail("external-verifier-unavailable", `the GOST verifier at ${where} is unreachable: ${why}`);
       }
       let text: string;

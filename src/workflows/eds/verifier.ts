@@ -69,7 +69,11 @@ interface SignerCert {
 
 type CertificateReader = (pems: unknown) => ParsedCertificates;
 
-async function verifyEds(input: EdsVerificationInput, gost: ExternalGostVerifier | undefined, readCertificates: CertificateReader): Promise<EdsVerification> {
+async function verifyEds(
+  input: EdsVerificationInput,
+  gost: ExternalGostVerifier | undefined,
+  readCertificates: CertificateReader,
+): Promise<EdsVerification> {
   if (input === null || typeof input !== "object") return fail("malformed", "no verification input");
   if (!(input.content instanceof Uint8Array)) return fail("malformed", "the content is not bytes");
   if (!(input.now instanceof Date) || Number.isNaN(input.now.getTime())) return fail("malformed", "the clock value is not a valid date");
@@ -102,7 +106,10 @@ async function verifyEds(input: EdsVerificationInput, gost: ExternalGostVerifier
   let signedBytes = input.content;
   if (eContent.bytes) {
     if (input.content.length === 0) {
-      return fail("not-detached", "the signature carries its own document and no content was submitted; submit the document with a detached signature");
+      return fail(
+        "not-detached",
+        "the signature carries its own document and no content was submitted; submit the document with a detached signature",
+      );
     }
     if (!sameBytes(eContent.bytes, input.content)) {
       return fail("digest-mismatch", "the signature carries a copy of a document that differs from the submitted one");
@@ -219,7 +226,8 @@ function findSignerCertificate(si: pkijs.SignerInfo, carried: readonly SignerCer
 }
 
 function subjectKeyIdentifierOf(sid: unknown): Uint8Array | null {
-  const node = sid as { idBlock?: { isConstructed?: boolean }; valueBlock?: { valueHexView?: Uint8Array; value?: Array<{ valueBlock?: { valueHexView?: Uint8Array } }> } };
+  type Hex = { valueBlock?: { valueHexView?: Uint8Array } };
+  const node = sid as Hex & { idBlock?: { isConstructed?: boolean }; valueBlock?: { value?: Hex[] } };
   const view = node?.idBlock?.isConstructed ? node.valueBlock?.value?.[0]?.valueBlock?.valueHexView : node?.valueBlock?.valueHexView;
   return view instanceof Uint8Array && view.length > 0 ? new Uint8Array(view) : null;
 }
@@ -242,7 +250,8 @@ async function viaGost(
   if (!gost) {
     return fail(
       "unsupported-algorithm",
-      "the signature uses the GOST algorithms (GOST 34.310-2004 / 34.311-95 or GOST R 34.10-2015), which cannot be verified locally; GOST verification needs the external verifier to be configured",
+      "the signature uses the GOST algorithms (GOST 34.310-2004 / 34.311-95 or GOST R 34.10-2015), which cannot be " +
+        "verified locally; GOST verification needs the external verifier to be configured",
     );
   }
   let answer: unknown;
