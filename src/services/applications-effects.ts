@@ -47,9 +47,14 @@ export async function runEffects(tx: Transaction<Database>, r: ApplicationRow, e
   for (const e of effects) {
     switch (e.type) {
       case "notify": {
-        const recipients = e.to === "sts" ? [rt.stsAddress] : e.to === "duty" ? [rt.dutyAddress] : await applicantRecipients(tx, r);
-        if (recipients.length === 0) break;
-        await enqueue(tx, { recipients, subject: e.subject, bodyText: e.body, dedupeKey: `wf:${e.key}`, related: { applicationId: r.id, number: r.number, kind: r.kind, to: e.to } });
+        let recipients = e.to === "sts" ? [rt.stsAddress] : e.to === "duty" ? [rt.dutyAddress] : await applicantRecipients(tx, r);
+        let subject = e.subject;
+        // An applicant with no address on record must not miss a notice silently: STS gets it to pass on.
+        if (recipients.length === 0) {
+          recipients = [rt.stsAddress];
+          subject = `[no applicant address on record] ${subject}`;
+        }
+        await enqueue(tx, { recipients, subject, bodyText: e.body, dedupeKey: `wf:${e.key}`, related: { applicationId: r.id, number: r.number, kind: r.kind, to: e.to } });
         break;
       }
       case "task":

@@ -18,6 +18,7 @@ import { appendAudit } from "../store/audit.js";
 import { enqueue } from "../outbox/outbox.js";
 import { enqueueJob } from "../workflows/scheduler.js";
 import { loadCalendar } from "./calendar.js";
+import { workflowRuntime } from "../workflows/runtime.js";
 import { iso, requirePermission, type Ctx } from "./context.js";
 
 export const NOTIFY_JOB = "unknown-sources.notify";
@@ -98,17 +99,35 @@ export async function recordDetections(db: Db, batch: readonly Detection[], now 
           resolved_at: sql`case when unknown_source.state = 'resolved' then null else unknown_source.resolved_at end`,
         }),
       )
-      .returning(["operator_id", "state"])
+      .returning(["operator_id", "state", sql<boolean>`(xmax = 0)`.as("inserted")])
       .execute();
     const operators = new Set(rows.filter((r) => r.state === "detected" && r.operator_id).map((r) => r.operator_id!));
     for (const op of operators) await scheduleNotice(tx, op, now);
+    // The gateway may not know which operator's channel an address came from: STS hears of new ones and attributes them.
+    if (rows.some((r) => r.inserted && !r.operator_id)) await scheduleNotice(tx, UNATTRIBUTED, now);
     return { recorded: fresh.length, ignored };
   });
 }
 
+/** The notice job's operator id for detections without an operator: they are listed to STS for attribution. */
+export const UNATTRIBUTED = "unattributed";
+
 /** The p.13 notice to one operator: one e-mail listing every detected address not yet notified. */
 export async function notifyOperator(tx: Transaction<Database>, operatorId: string, now: Date): Promise<string[]> {
   await reconcileUnknownSources(tx, now);
+  if (operatorId === UNATTRIBUTED) {
+    const rows = await tx.selectFrom("unknown_source").select([sql<string>`host(address)`.as("address")]).where("operator_id", "is", null).where("state", "=", "detected").orderBy("address").execute();
+    if (rows.length === 0) return [];
+    const addresses = rows.map((r) => r.address);
+    await enqueue(tx, {
+      recipients: [workflowRuntime().stsAddress],
+      subject: `UGIA: ${addresses.length} unknown source address${addresses.length === 1 ? "" : "es"} without a telecom operator`,
+      bodyText: `The gateway saw traffic from these addresses, which are not in the IP address catalogue, and could not tell which telecom operator's channel it came through. Attribute each to its operator (POST /api/unknown-sources/assign) so the operator is notified (p.13).\n\n${addresses.join("\n")}\n`,
+      dedupeKey: `p13:unattributed:${now.toISOString()}`,
+      related: { addresses, paragraph: "p.13" },
+    });
+    return addresses;
+  }
   const rows = await tx.selectFrom("unknown_source").selectAll().where("operator_id", "=", operatorId).where("state", "=", "detected").orderBy("address").forUpdate().execute();
   if (rows.length === 0) return [];
   const op = await tx.selectFrom("telecom_operator").select(["name_en", "notification_emails"]).where("id", "=", operatorId).executeTakeFirstOrThrow();
