@@ -15,6 +15,7 @@ import { createSealer, type Sealer } from "./secrets/sealer.js";
 import { registerPortal } from "./api/portal-static.js";
 import client from "prom-client";
 import { startGatewayRuntime, type GatewayRuntime } from "./gateway/runtime.js";
+import { recordDetections } from "./services/unknown-sources.js";
 
 export interface Running {
   config: Config;
@@ -80,6 +81,11 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
       portalUrl: base,
       decisionLogFile: join(config.dataDir, "logs", "decisions.jsonl"),
       registry,
+      // p.13: the gateway's detections feed the unknown-source workflow (notice to the operator, block after
+      // five working days, unblock when the catalogue covers the address).
+      onDetections: async (batch) => {
+        await recordDetections(store.db, batch.map((d) => ({ address: d.address, at: d.lastSeen.toISOString(), hits: d.hits })));
+      },
     });
     return {
       config,

@@ -15,6 +15,7 @@ import { parseCatalogueCsv, exportCatalogueCsv, type CsvError, type CatalogueCsv
 import { findConflicts, describeConflict, type CatalogueEntry, type Candidate } from "../domain/catalogue/overlap.js";
 import { appendAuditBatch, type AuditInput } from "../store/audit.js";
 import { requirePermission, type Ctx } from "./context.js";
+import { reconcileUnknownSources } from "./unknown-sources.js";
 import { toPrefix } from "./catalogue.js";
 
 export interface ImportOptions {
@@ -150,6 +151,7 @@ export async function importCatalogueCsv(ctx: Ctx, csv: string | Uint8Array, opt
   }
   audit.push({ action: "catalogue.import", entityType: "telecom_operator", entityId: operatorId, after: { mode: opts.mode, ...summary }, requestId: ctx.requestId });
   await appendAuditBatch(ctx.tx, ctx.principal, audit, ctx.now);
+  if (creates.length > 0) await reconcileUnknownSources(ctx.tx, ctx.now);
   return summary;
 }
 

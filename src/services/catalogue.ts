@@ -16,6 +16,7 @@ import { Problem } from "../contract/problem.js";
 import { scopeOf, type Principal } from "../domain/authz.js";
 import { parseAddress, parsePrefix, type Prefix } from "../domain/catalogue/prefix.js";
 import { iso, requirePermission, isUniqueViolation, type Ctx } from "./context.js";
+import { reconcileUnknownSources } from "./unknown-sources.js";
 
 export function toPrefix(r: any): CataloguePrefix {
   return {
@@ -127,6 +128,8 @@ export async function createPrefix(ctx: Ctx, input: CataloguePrefixCreate): Prom
       .executeTakeFirstOrThrow();
     const out = toPrefix(r);
     await ctx.audit({ action: "catalogue.create", entityType: "catalogue_prefix", entityId: out.id, after: out });
+    // p.13: an address the catalogue now covers is no longer unknown — unblocked at once if it was blocked.
+    await reconcileUnknownSources(ctx.tx, ctx.now);
     return out;
   } catch (e) {
     if (isUniqueViolation(e)) throw new Problem("QQ_ERR_DUPLICATE", `prefix ${p.text} is already in the catalogue`);
