@@ -8,6 +8,7 @@
  *   qaqpa catalogue export [--operator <BIN>] [> file.csv]
  *   qaqpa audit verify              recompute the audit hash chain; exit 1 on a break
  *   qaqpa doctor                    check the environment and say what is missing and how to install it
+ *   qaqpa ca init|publish|activate|rotate|revoke|export|status   the gateway CA (Rules p.21–23)
  */
 import "reflect-metadata";
 import { parseArgs } from "node:util";
@@ -31,6 +32,7 @@ const USAGE = `usage: qaqpa <command>
   catalogue export [--operator <BIN>]
   audit verify                   verify the audit hash chain
   doctor                         check the environment
+  ca init|publish|activate|rotate|revoke|export|status   the gateway CA (qaqpa ca help)
 environment: QAQPA_DATA_DIR, QAQPA_DATABASE_URL, QAQPA_HTTP_PORT, QAQPA_PROXY_PORT, QAQPA_ADMIN_PASSWORD, QAQPA_CONFIG`;
 
 async function withStore<T>(fn: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> {
@@ -65,6 +67,8 @@ export async function main(argv: string[]): Promise<number> {
       process.once("SIGTERM", stop);
       return new Promise(() => {});
     }
+    case "ca":
+      return (await import("./ca.js")).caCommand(sub, rest, withStore);
     case "migrate": {
       await withStore(async (s) => console.log(`store is at schema version ${(await s.db.selectFrom("schema_migration").select((eb) => eb.fn.max("version").as("v")).executeTakeFirst())?.v}`));
       return 0;
