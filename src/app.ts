@@ -16,6 +16,7 @@ import { registerPortal } from "./api/portal-static.js";
 import client from "prom-client";
 import { startGatewayRuntime, type GatewayRuntime } from "./gateway/runtime.js";
 import { recordDetections } from "./services/unknown-sources.js";
+import { startWorkflows } from "./workflows/index.js";
 
 export interface Running {
   config: Config;
@@ -55,6 +56,8 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
       ? smtpDelivery(nodemailer.createTransport({ host: smtp.host, port: smtp.port, secure: smtp.secure, ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.passwordEnv ? env[smtp.passwordEnv] ?? "" : "" } } : {}) }))
       : sinkDelivery();
     const outbox = startOutboxWorker(store.db, delivery, config.notifications.from);
+    // The application processing system: its sealer and STS addresses, and the durable scheduler of its deadlines.
+    const workflows = await startWorkflows({ store, sealer, stsAddress: config.notifications.stsAddress });
     const registry = new client.Registry();
     client.collectDefaultMetrics({ register: registry, prefix: "qaqpa_" });
     let gateway: GatewayRuntime | undefined;
@@ -99,6 +102,7 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
         await gateway!.stop();
         await api.close();
         await outbox.stop();
+        await workflows.stop();
         await store.close();
       },
     };
