@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { buildCalendar, SHIPPED_YEARS } from "../../../src/domain/working-days/index.js";
 import { WORKFLOWS, APPLICATION_KINDS, allowedEvents, step, wake, replay, wakeupsFor, type Effect } from "../../../src/domain/workflows/index.js";
-import { Run, almaty, APPLICANT, STS } from "./support.js";
+import { Run, almaty, APPLICANT, STS, cal } from "./support.js";
 
 describe("workflow engine", () => {
   test("ok/every kind has a definition whose transitions name only its states", () => {
@@ -129,5 +129,28 @@ describe("workflow engine", () => {
     assert.equal(r.effects.filter((e) => e.type === "task").length, 2);
     const c = new Run(WORKFLOWS["resource-change"], almaty("2026-02-02T10:00:00"), { change: "change", domain: "x.kz", changedOn: "2026-01-30", changes: [{ field: "ip-address", to: "10.1.1.1" }] });
     assert.deepEqual(c.effects.filter((e) => e.type === "task").map((e) => (e as { title: string }).title.split(" ")[0]), ["Update", "Check"]);
+  });
+
+  test("fail/cross-field rules of the Appendices and p.19 that a schema cannot say", () => {
+    const at = almaty("2026-02-02T10:00:00");
+    const waf = WORKFLOWS["waf-connection"].validate!;
+    assert.deepEqual(waf({ https: true }, at, cal).map((e) => e.path), ["/certificatePem", "/privateKeyPem"]);
+    assert.deepEqual(waf({ https: false, privateKeyPem: "k" }, at, cal).map((e) => e.path), ["/https"]);
+    assert.deepEqual(waf({ https: false }, at, cal), []);
+    const def = WORKFLOWS["defacement-protection"].validate!;
+    assert.deepEqual(def({ https: false }, at, cal).map((e) => e.path), ["/credentials"]);
+    assert.deepEqual(def({ https: false, webRootAccess: { protocol: "ftp" }, credentials: { privateKeyPem: "k" } }, at, cal).map((e) => e.path), ["/credentials/password"]);
+    assert.deepEqual(def({ https: false, webRootAccess: { protocol: "sftp" }, credentials: { privateKeyPem: "k" } }, at, cal), []);
+    const rc = WORKFLOWS["resource-change"].validate!;
+    assert.deepEqual(rc({ change: "change", changedOn: "2026-02-03", changes: [] }, at, cal).map((e) => e.path), ["/changedOn", "/changes"]);
+    assert.deepEqual(rc({ change: "termination", changedOn: "2026-02-02" }, at, cal), []);
+    assert.deepEqual(WORKFLOWS.exception.validate!({ requestedUntil: "2026-02-01" }, at, cal), [{ path: "/requestedUntil", message: "2026-02-01 is in the past" }]);
+  });
+
+  test("ok/p.14: an incident without a stated severity is medium; a resolved one has no deadline", () => {
+    const r = new Run(WORKFLOWS.incident, almaty("2026-02-02T10:00:00"), { title: "x" });
+    assert.match(r.deadline("acknowledgement").description, /medium/);
+    r.do("resolved", almaty("2026-02-02T11:00:00"), STS, { summary: "false alarm" });
+    assert.deepEqual(r.deadlines(), []);
   });
 });
