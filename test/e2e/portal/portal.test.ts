@@ -41,12 +41,13 @@ describe("portal in Chromium", { skip }, () => {
     await page.locator("h1").first().waitFor();
     await page.locator(".state-loading").first().waitFor({ state: "detached", timeout: 10_000 }).catch(() => undefined);
   }
-  async function login(username: string, password: string): Promise<void> {
+  async function login(username: string, password: string, succeeds = true): Promise<void> {
     await context.clearCookies();
     await page.goto(base + "/");
     await page.getByLabel("Username").fill(username);
     await page.getByLabel("Password").fill(password);
     await page.getByRole("button", { name: "Log in" }).click();
+    if (succeeds) await page.getByRole("button", { name: "Log out" }).waitFor();
   }
   async function logout(): Promise<void> {
     await page.getByRole("button", { name: "Log out" }).click();
@@ -97,7 +98,7 @@ describe("portal in Chromium", { skip }, () => {
   });
 
   test("the STS administrator logs in; a wrong password is said next to the field", async () => {
-    await login("admin", "not the password");
+    await login("admin", "not the password", false);
     await page.getByText("Wrong username or password.").waitFor();
     assert.equal(await page.getByLabel("Password").getAttribute("aria-invalid"), "true");
     await check("login (error)");
@@ -216,6 +217,10 @@ describe("portal in Chromium", { skip }, () => {
 
     await go("/catalogue");
     for (const p of ["10.50.0.0/24", "10.50.1.0/24", "2001:db8:50::/48"]) await page.getByRole("cell", { name: p, exact: true }).waitFor();
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download CSV" }).click()]);
+    const exported = await (await import("node:fs/promises")).readFile((await download.path())!, "utf8");
+    assert.match(exported, /^prefix,organisation_bin,operator_bin,contract_number,note/);
+    assert.match(exported, new RegExp(`10\\.50\\.1\\.0/24,${organisationBin},${operatorBin},C-1,branch`));
   });
 
   test("prefix history in a drawer, and deleting asks first", async () => {
@@ -261,9 +266,34 @@ describe("portal in Chromium", { skip }, () => {
     await logout();
   });
 
-  test("kk, ru, en: the choice is remembered, every main page passes axe, screenshots saved", async () => {
+  test("a session that ends while a page is open leads back to the login page", async () => {
     await login("admin", ADMIN_PASSWORD);
     await page.getByRole("heading", { name: "Overview" }).waitFor();
+    await context.clearCookies();
+    await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Organisations" }).click();
+    await page.getByText("Your session has ended. Please log in again.").waitFor();
+  });
+
+  test("the administrator sets and removes a decreed day off; deadlines read in working days", async () => {
+    await login("admin", ADMIN_PASSWORD);
+    await go("/calendar?year=2026");
+    await page.getByText(/^\d+ working days? left \(due \d+ \w+, Asia\/Almaty\)$/).waitFor();
+    await page.getByRole("button", { name: "Set a day" }).click();
+    const dialog = page.getByRole("dialog", { name: "Set a day" });
+    await dialog.getByLabel("Date").fill("2026-12-31");
+    await dialog.getByLabel("The day is").selectOption("decreed-day-off");
+    await dialog.getByLabel("Name").fill("Transfer by decree");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    await page.getByText("31 December 2026 · Day off by decree · Transfer by decree · set by STS").waitFor();
+    await page.getByRole("button", { name: /^31 December 2026 · Day off by decree/ }).click();
+    await dialog.getByRole("button", { name: "Remove the STS setting" }).click();
+    await page.getByRole("dialog", { name: "Remove the STS setting" }).getByRole("button", { name: "Remove the STS setting" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    assert.equal(await page.getByText("Transfer by decree").count(), 0);
+  });
+
+  test("kk, ru, en: the choice is remembered, every main page passes axe, screenshots saved", async () => {
     const pages = ["/", "/organisations", "/operators", "/contracts", "/catalogue", "/catalogue/import", "/accounts", "/audit", "/calendar?year=2026", "/notifications", "/password"];
     const names: Record<string, string> = { kk: "Қазақша", ru: "Русский", en: "English" };
     const overview: Record<string, string> = { kk: "Шолу", ru: "Обзор", en: "Overview" };
