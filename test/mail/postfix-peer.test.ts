@@ -74,3 +74,24 @@ describe("private Postfix instance with the policy service", { skip }, () => {
     await until(() => g.internet.messageIds().includes("relay-ok@test"), 20_000, "relayed message");
   });
 });
+
+describe("the policy service on a UNIX-domain socket", { skip }, () => {
+  let g: Gateway;
+  before(async () => {
+    g = await startGateway({ policy: "in-process-unix" });
+  });
+  after(async () => {
+    await g?.close();
+  });
+
+  test("ok/smtpd (running as mail_owner) reaches the socket: relay refused, outbound accepted and counted", async () => {
+    const main = await readFile(join(g.instance.configDir, "main.cf"), "utf8");
+    assert.match(main, /check_policy_service \{ unix:\/.*\/policy\.sock,/);
+    const bad = await swaks(["--server", `127.0.0.1:${g.smtpPort}`, "--local-interface", UNKNOWN_IP, "--from", "x@evil.test", "--to", "victim@internet.test"]);
+    assert.match(bad.out, /<\*\* 554 5\.7\.1 /);
+    const out = await sendMany(g, { localAddress: SYS_A_IP, from: "clerk@a.gov.kz", to: () => "friend@internet.test", n: 2, idPrefix: "unix" });
+    assert.ok(out.every((o) => o.result.ok), JSON.stringify(out));
+    assert.equal(g.policy!.state("sys-a").messagesLastMinute, 2);
+    await g.internet.waitFor(2, 20_000);
+  });
+});

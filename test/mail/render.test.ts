@@ -88,6 +88,9 @@ test("ok/variants: no policy service, selected states, TLS, Internet relay, no r
   assert.equal(param(tls.mainCf, "smtpd_tls_cert_file"), "/etc/qaqpa/mail.crt");
   assert.equal(param(tls.mainCf, "relayhost"), "[192.0.2.99]:587");
   assert.equal(param(tls.mainCf, "minimal_backoff_time"), "1s");
+  const unix = renderPostfix(SYSTEMS, { ...OPTS, policy: { path: "/var/lib/qaqpa/mail/policy.sock" } });
+  assert.match(param(unix.mainCf, "smtpd_recipient_restrictions")!, /^check_policy_service \{ unix:\/var\/lib\/qaqpa\/mail\/policy\.sock, timeout=10s,/);
+  assert.throws(() => policyRestriction({ path: "policy.sock" }), RenderError);
   assert.equal(renderPostfix([], OPTS).maps["relay_domains"]!.split("\n").filter((l) => l && !l.startsWith("#")).length, 0);
 });
 

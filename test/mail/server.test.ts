@@ -5,7 +5,9 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
-import { readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { MemoryAudit, MemoryMailSystemDirectory, MemoryOutbox, MemoryQueue } from "../../src/mail/memory.js";
 import type { MailSystem, MailSystemDirectory } from "../../src/mail/ports.js";
@@ -57,8 +59,8 @@ class Client {
       for (const w of this.#waiters.splice(0)) w(null);
     });
   }
-  static async open(port: number): Promise<Client> {
-    const s = connect({ host: "127.0.0.1", port });
+  static async open(where: number | string): Promise<Client> {
+    const s = typeof where === "string" ? connect({ path: where }) : connect({ host: "127.0.0.1", port: where });
     await new Promise((r) => s.once("connect", r));
     return new Client(s);
   }
@@ -270,4 +272,28 @@ test("ok/the delivery log feeds the bounce share and trips an automatic suspensi
   // Removed messages are forgotten.
   service.observeLogLine("Jan 12 09:00:02 gw postfix/qmgr[3]: CCCCCC00: removed");
   assert.equal(service.state("sys-a").trackedQueueIds, 9);
+});
+
+test("ok/a UNIX-domain socket: a killed predecessor's socket file is replaced; the mode admits owner and group only", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "qaqpa-policy-sock-"));
+  try {
+    const path = join(dir, "policy.sock");
+    await writeFile(path, "");
+    await assert.rejects(setup({ socketPath: path }).service.start(), "a regular file in the way is not removed");
+    await rm(path);
+    // A predecessor killed with SIGKILL leaves its socket file behind.
+    const pred = spawn(process.execPath, ["-e", `require("net").createServer().listen(${JSON.stringify(path)}, () => console.log("up"))`], { stdio: ["ignore", "pipe", "ignore"] });
+    await new Promise((r) => pred.stdout!.once("data", r));
+    pred.kill("SIGKILL");
+    await new Promise((r) => pred.once("exit", r));
+    assert.ok((await stat(path)).isSocket());
+    const { service } = setup({ socketPath: path });
+    assert.deepEqual(await service.start(), { host: "", port: 0, path });
+    assert.equal((await stat(path)).mode & 0o777, 0o660);
+    const c = await Client.open(path);
+    assert.equal(await c.ask(rq("RCPT", "198.51.100.7", "clerk@a.gov.kz")), "action=DUNNO\n\n");
+    c.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

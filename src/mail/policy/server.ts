@@ -28,6 +28,7 @@
  *
  * Operations on one system are serialised; different systems proceed independently.
  */
+import { chmod, chown, lstat, unlink } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { DeliveryCorrelator, parseLogLine, type DeliveryOutcome } from "../log/delivery-log.js";
 import type { Audit, MailSuspension, MailSystem, MailSystemDirectory, Outbox } from "../ports.js";
@@ -54,6 +55,14 @@ export interface MailPolicyServiceOptions {
   readonly host?: string;
   /** 0 picks a free port (tests); production renders the configured one into main.cf. */
   readonly port?: number;
+  /**
+   * Listen on a UNIX-domain socket instead (main.cf: `check_policy_service unix:<path>`). Cheaper than
+   * loopback TCP per request, and only processes in the socket's group can connect — with TCP any local
+   * process can. smtpd runs as mail_owner, so the socket's group must be mail_owner's.
+   */
+  readonly socketPath?: string;
+  readonly socketMode?: number;
+  readonly socketGid?: number;
   readonly clock?: () => number;
   readonly detectorLimits?: Partial<DetectorLimits>;
   readonly hooks?: readonly Hook[];
@@ -67,6 +76,13 @@ export interface MailPolicyServiceOptions {
   readonly log?: MailLogger;
   /** Called when an automatic suspension (detector) has finished, or failed. */
   readonly onAutoSuspend?: (report: SuspensionReport | undefined, error: unknown) => void;
+}
+
+export interface PolicyListenAddress {
+  readonly host: string;
+  readonly port: number;
+  /** The UNIX-domain socket, when listening on one. */
+  readonly path: string | undefined;
 }
 
 export interface Actor {
@@ -174,18 +190,32 @@ export class MailPolicyService {
     return this.#requests;
   }
 
-  /** Listens, then loads the mail systems; if the store is unavailable it keeps retrying in the background. */
-  async start(): Promise<{ host: string; port: number }> {
+  /**
+   * Listens, then loads the mail systems; if the store is unavailable it keeps retrying in the background.
+   * Returns where it listens: TCP host and port, or (with `socketPath`) the socket path, host "" and port 0.
+   */
+  async start(): Promise<PolicyListenAddress> {
     const server = createServer({ noDelay: true }, (s) => this.#connection(s));
     this.#server = server;
-    const host = this.#o.host ?? "127.0.0.1";
+    const path = this.#o.socketPath;
+    if (path !== undefined) {
+      // A socket file left by a killed predecessor would make listen() fail with EADDRINUSE.
+      const st = await lstat(path).catch(() => undefined);
+      if (st?.isSocket()) await unlink(path);
+    }
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(this.#o.port ?? 0, host, () => {
+      const done = () => {
         server.off("error", reject);
         resolve();
-      });
+      };
+      if (path !== undefined) server.listen(path, done);
+      else server.listen(this.#o.port ?? 0, this.#o.host ?? "127.0.0.1", done);
     });
+    if (path !== undefined) {
+      await chmod(path, this.#o.socketMode ?? 0o660);
+      if (this.#o.socketGid !== undefined) await chown(path, -1, this.#o.socketGid);
+    }
     try {
       await this.reload();
     } catch (e) {
@@ -193,8 +223,9 @@ export class MailPolicyService {
       this.#scheduleReload();
     }
     const addr = server.address();
-    if (addr === null || typeof addr === "string") throw new Error("policy service has no TCP address");
-    return { host: addr.address, port: addr.port };
+    if (typeof addr === "string") return { host: "", port: 0, path: addr };
+    if (addr === null) throw new Error("policy service has no address");
+    return { host: addr.address, port: addr.port, path: undefined };
   }
 
   #scheduleReload(): void {

@@ -48,7 +48,8 @@ function versionAtLeast(v: string, major: number, minor: number): boolean {
   return a > major || (a === major && b >= minor);
 }
 
-async function accountIds(name: string): Promise<{ uid: number; gid: number } | undefined> {
+/** uid and primary gid of a system account (e.g. mail_owner "postfix", for the policy socket's group). */
+export async function accountIds(name: string): Promise<{ uid: number; gid: number } | undefined> {
   try {
     const passwd = await readFile("/etc/passwd", "utf8");
     for (const line of passwd.split("\n")) {

@@ -30,12 +30,16 @@ export interface Endpoint {
   readonly port: number;
 }
 
-export interface PolicyServiceEndpoint extends Endpoint {
+/**
+ * Where smtpd finds the policy service: loopback TCP (`inet:127.0.0.1:<port>`), or a UNIX-domain socket
+ * (`unix:<absolute path>`), which costs less per request and admits only the socket's group.
+ */
+export type PolicyServiceEndpoint = (Endpoint | { readonly path: string }) & {
   /** smtpd_policy_service_timeout: connect/send/receive limit per request. */
   readonly timeoutSeconds?: number;
   /** States in which Postfix consults the service; default: those with hooks in HOOKS. */
   readonly states?: readonly ProtocolState[];
-}
+};
 
 /** anvil(8) ceilings per client IP and minute; a coarse backstop under the policy detector. */
 export interface RateLimits {
@@ -140,9 +144,14 @@ function listenerName(e: Endpoint): string {
 
 /** The restriction list entry that calls the policy service (per-client settings, Postfix ≥ 3.0). */
 export function policyRestriction(p: PolicyServiceEndpoint): string {
-  const ip = normaliseIp(p.host);
-  if (!ip || !(ip === "127.0.0.1" || ip === "::1" || ip.startsWith("127."))) throw new RenderError("policy: the service must listen on loopback");
-  const ep = isIP(ip) === 6 ? `inet:[${ip}]:${port(p.port, "policy")}` : `inet:${ip}:${port(p.port, "policy")}`;
+  let ep: string;
+  if ("path" in p) {
+    ep = `unix:${path(p.path, "policy.path")}`;
+  } else {
+    const ip = normaliseIp(p.host);
+    if (!ip || !(ip === "::1" || ip.startsWith("127."))) throw new RenderError("policy: the service must listen on loopback");
+    ep = isIP(ip) === 6 ? `inet:[${ip}]:${port(p.port, "policy")}` : `inet:${ip}:${port(p.port, "policy")}`;
+  }
   const t = p.timeoutSeconds ?? 10;
   if (!Number.isInteger(t) || t < 1 || t > 600) throw new RenderError("policy: timeoutSeconds out of range");
   // default_action is enclosed in { } because it contains a space (SMTPD_POLICY_README, "Advanced policy

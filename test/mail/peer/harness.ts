@@ -17,7 +17,7 @@ import type { MailSystem } from "../../../src/mail/ports.js";
 import { followLog, type LogFollower } from "../../../src/mail/log/tail.js";
 import type { DetectorLimits } from "../../../src/mail/policy/detector.js";
 import { MailPolicyService } from "../../../src/mail/policy/server.js";
-import { checkPostfix, PostfixInstance } from "../../../src/mail/postfix/instance.js";
+import { accountIds, checkPostfix, PostfixInstance } from "../../../src/mail/postfix/instance.js";
 import { findExecutable, runCommand } from "../../../src/mail/postfix/exec.js";
 import { SmtpSink } from "../../../src/mail/testing/smtp-sink.js";
 import { SmtpClient, buildMessage, type SendResult } from "../../../src/mail/testing/smtp-client.js";
@@ -76,8 +76,11 @@ export function systems(orgA: number, orgB: number): MailSystem[] {
 }
 
 export interface GatewayOptions {
-  /** "in-process": MailPolicyService in this process; "none": Postfix without policy; a port: external. */
-  readonly policy: "in-process" | "none" | { readonly port: number };
+  /**
+   * "in-process": MailPolicyService in this process on loopback TCP; "in-process-unix": the same on a
+   * UNIX-domain socket in the instance directory; "none": Postfix without policy; a port: external.
+   */
+  readonly policy: "in-process" | "in-process-unix" | "none" | { readonly port: number };
   readonly detectorLimits?: Partial<DetectorLimits>;
   readonly holdGraceMs?: number;
   readonly tuning?: Record<string, string>;
@@ -137,8 +140,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     cleanup.push(() => instance.destroy());
     let policy: MailPolicyService | undefined;
     let policyPort: number | undefined;
-    if (o.policy === "in-process") {
+    let policyPath: string | undefined;
+    if (o.policy === "in-process" || o.policy === "in-process-unix") {
+      if (o.policy === "in-process-unix") policyPath = join(dir, "policy.sock");
+      const gid = (await accountIds("postfix"))?.gid;
       policy = new MailPolicyService({
+        ...(policyPath ? { socketPath: policyPath, ...(gid !== undefined ? { socketGid: gid } : {}) } : {}),
         directory,
         outbox,
         audit,
@@ -153,7 +160,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     } else if (o.policy !== "none") {
       policyPort = o.policy.port;
     }
-    await instance.apply(sys, { policy: policyPort === undefined ? null : { host: "127.0.0.1", port: policyPort, timeoutSeconds: 10 } });
+    await instance.apply(sys, {
+      policy: policyPath ? { path: policyPath, timeoutSeconds: 10 } : policyPort === undefined ? null : { host: "127.0.0.1", port: policyPort, timeoutSeconds: 10 },
+    });
     await instance.start();
     let follower: LogFollower | undefined;
     if (policy) {
