@@ -8,12 +8,13 @@
  * 1. The engine alone: decisions per second on the real Postfix 3.7 requests of fixtures/smtp/policy-corpus.
  * 2. The policy service alone, in its own process over loopback TCP, driven the way Postfix drives it
  *    (several connections, one request at a time on each): decisions per second and latency percentiles.
- * 3. The named peer: a private Postfix instance without the policy service vs the same instance with it,
- *    in the same run, alternating rounds. Messages per second accepted (client side) and delivered (at the
- *    sink, end to end), and the ratio with/without — the target is ≥ 0.9×. Needs root and Postfix; skipped
- *    with the reason otherwise.
+ * 3. The named peer: a private Postfix instance without the policy service vs the same instance with it
+ *    (over loopback TCP, and over a UNIX-domain socket), in the same run, rounds cycling through the three
+ *    configurations. Messages per second accepted (client side) and delivered (at the sink, end to end),
+ *    and the ratio with/without — the target is ≥ 0.9×. Needs root and Postfix; skipped with the reason
+ *    otherwise.
  *
- * Each message costs the policy service three requests (RCPT, DATA, END-OF-MESSAGE).
+ * Each single-recipient message costs the policy service two requests (RCPT, END-OF-MESSAGE).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readdir, readFile } from "node:fs/promises";
@@ -30,7 +31,8 @@ import { MailPolicyService } from "../src/mail/policy/server.js";
 import { compileMailSnapshot } from "../src/mail/policy/snapshot.js";
 import { hookStates } from "../src/mail/policy/hooks/index.js";
 import type { ProtocolState } from "../src/mail/policy/request.js";
-import { checkPostfix, PostfixInstance } from "../src/mail/postfix/instance.js";
+import { accountIds, checkPostfix, PostfixInstance } from "../src/mail/postfix/instance.js";
+import type { PolicyServiceEndpoint } from "../src/mail/postfix/render.js";
 import { SmtpClient, buildMessage } from "../src/mail/testing/smtp-client.js";
 import { SmtpSink } from "../src/mail/testing/smtp-sink.js";
 
@@ -70,6 +72,8 @@ function pct(sorted: Float64Array, p: number): number {
 // ───────────────────────────────────────────── service child ─────────────────────────────────────────
 
 if (process.argv[2] === "--serve") {
+  const where = process.argv[3] ?? "0";
+  const unix = where.startsWith("/");
   const service = new MailPolicyService({
     directory: new MemoryMailSystemDirectory(systems(25)),
     outbox: new MemoryOutbox(),
@@ -77,7 +81,7 @@ if (process.argv[2] === "--serve") {
     queue: new MemoryQueue(),
     stsAddress: "duty@sts.kz",
     detectorLimits: UNLIMITED,
-    port: Number(process.argv[3] ?? 0),
+    ...(unix ? { socketPath: where, socketGid: Number(process.argv[4]) } : { port: Number(where) }),
   });
   const { port } = await service.start();
   process.stdout.write(`ready ${port}\n`);
@@ -85,8 +89,10 @@ if (process.argv[2] === "--serve") {
   await new Promise(() => {});
 }
 
-async function startServiceProcess(port = 0): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--serve", String(port)], { stdio: ["ignore", "pipe", "inherit"] });
+/** The policy service in its own process, on a TCP port (0: any) or a UNIX socket path (with its group). */
+async function startServiceProcess(where: number | string = 0, gid = 0): Promise<{ child: ChildProcess; port: number }> {
+  const profile = process.env["QAQPA_BENCH_PROFILE_DIR"] ? ["--cpu-prof", `--cpu-prof-dir=${process.env["QAQPA_BENCH_PROFILE_DIR"]}`] : [];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", fileURLToPath(import.meta.url), "--serve", String(where), String(gid)], { stdio: ["ignore", "pipe", "inherit"] });
   const p = await new Promise<number>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d: Buffer) => {
@@ -257,7 +263,6 @@ async function benchPostfix(): Promise<void> {
   const org = new SmtpSink({ hostname: "mx.org.test" });
   await internet.start();
   await org.start();
-  const policy = await startServiceProcess();
   const dir = await mkdtemp(join(tmpdir(), "qaqpa-bench-postfix-"));
   const smtpPort = await freePort();
   const instance = await PostfixInstance.create(dir, {
@@ -268,44 +273,55 @@ async function benchPostfix(): Promise<void> {
     internetRelay: { host: "127.0.0.1", port: internet.port },
     rateLimits: null,
   });
+  const socketPath = join(dir, "policy.sock");
+  const tcp = await startServiceProcess(0);
+  const unix = await startServiceProcess(socketPath, (await accountIds("postfix"))?.gid ?? 0);
   const sys = systems(org.port);
   const states = process.env["QAQPA_BENCH_POLICY_STATES"]?.split(",") as ProtocolState[] | undefined;
-  const withPolicy = { host: "127.0.0.1", port: policy.port, timeoutSeconds: 10, ...(states ? { states } : {}) };
+  const common = { timeoutSeconds: 10, ...(states ? { states } : {}) };
+  const configs: { name: string; policy: PolicyServiceEndpoint | null; pid: number | undefined }[] = [
+    { name: "without policy", policy: null, pid: undefined },
+    { name: "with policy, inet:127.0.0.1", policy: { host: "127.0.0.1", port: tcp.port, ...common }, pid: tcp.child.pid },
+    { name: "with policy, unix socket", policy: { path: socketPath, ...common }, pid: unix.child.pid },
+  ];
   try {
     await instance.apply(sys);
     await instance.start();
     await new Promise((r) => setTimeout(r, 500));
     await burst(smtpPort, internet, "warm"); // warm-up: process pools, connection caches
-    let policyCpu = 0;
-    const without: RoundResult[] = [];
-    const withP: RoundResult[] = [];
+    const results = configs.map(() => [] as RoundResult[]);
+    const cpu = configs.map(() => 0);
+    // Rounds cycle through the configurations, so each cycle ran under about the same background load;
+    // ratios are taken within a cycle and their median reported (a shared machine's load swings more
+    // than the effect measured).
     for (let r = 0; r < ROUNDS; r++) {
-      await instance.apply(sys, { policy: null });
-      await new Promise((res) => setTimeout(res, 1_000));
-      without.push(await burst(smtpPort, internet, `without-${r}`));
-      await instance.apply(sys, { policy: withPolicy });
-      await new Promise((res) => setTimeout(res, 1_000));
-      const cpu0 = await cpuSeconds(policy.child.pid!);
-      withP.push(await burst(smtpPort, internet, `with-${r}`));
-      policyCpu += (await cpuSeconds(policy.child.pid!)) - cpu0;
+      for (const [i, c] of configs.entries()) {
+        await instance.apply(sys, { policy: c.policy });
+        await new Promise((res) => setTimeout(res, 1_000));
+        const cpu0 = c.pid ? await cpuSeconds(c.pid) : 0;
+        results[i]!.push(await burst(smtpPort, internet, `${i}-${r}`));
+        if (c.pid) cpu[i]! += (await cpuSeconds(c.pid)) - cpu0;
+      }
     }
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    // Rounds alternate without/with, so each pair ran under about the same background load; the median
-    // of the pair ratios is what we report (a shared machine's load swings more than the effect measured).
-    const ratio = (f: (r: RoundResult) => number) => med(without.map((w, i) => f(withP[i]!) / f(w)));
-    const a0 = med(without.map((x) => x.acceptedPerSec));
-    const a1 = med(withP.map((x) => x.acceptedPerSec));
-    const d0 = med(without.map((x) => x.deliveredPerSec));
-    const d1 = med(withP.map((x) => x.deliveredPerSec));
-    const perMessage = (states ?? hookStates()).length;
-    console.log(`postfix ${pf.version}, ${ROUNDS} × (${MESSAGES} messages without, ${MESSAGES} with), ${CONNECTIONS} client connections, policy asked at ${(states ?? hookStates()).join(", ")}`);
-    console.log(`  accepted   without policy ${a0.toFixed(0).padStart(6)} msg/s   with policy ${a1.toFixed(0).padStart(6)} msg/s   ratio ${ratio((r) => r.acceptedPerSec).toFixed(2)}× (median of pairs)`);
-    console.log(`  delivered  without policy ${d0.toFixed(0).padStart(6)} msg/s   with policy ${d1.toFixed(0).padStart(6)} msg/s   ratio ${ratio((r) => r.deliveredPerSec).toFixed(2)}× (median of pairs; target ≥ 0.90×)`);
-    console.log(`  policy service CPU per message ${((policyCpu / (ROUNDS * MESSAGES)) * 1e6).toFixed(0)} µs (${perMessage} requests)`);
+    const asked = (states ?? hookStates()).join(", ");
+    console.log(`postfix ${pf.version}: ${ROUNDS} cycles × ${MESSAGES} messages per configuration, ${CONNECTIONS} client connections; policy asked at ${asked}`);
+    for (const [i, c] of configs.entries()) {
+      const rs = results[i]!;
+      const acc = med(rs.map((x) => x.acceptedPerSec));
+      const del = med(rs.map((x) => x.deliveredPerSec));
+      let line = `  ${c.name.padEnd(28)} accepted ${acc.toFixed(0).padStart(5)} msg/s   delivered ${del.toFixed(0).padStart(5)} msg/s`;
+      if (i > 0) {
+        const ratio = med(rs.map((x, k) => x.deliveredPerSec / results[0]![k]!.deliveredPerSec));
+        line += `   ratio ${ratio.toFixed(2)}× (target ≥ 0.90×)   service CPU ${((cpu[i]! / (ROUNDS * MESSAGES)) * 1e6).toFixed(0)} µs/message`;
+      }
+      console.log(line);
+    }
     console.log(`  load average at the end ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   } finally {
     await instance.destroy();
-    await stop(policy.child);
+    await stop(tcp.child);
+    await stop(unix.child);
     await internet.close();
     await org.close();
   }
