@@ -47,6 +47,7 @@ import { ensureLeafKeys, initCa, openIssuingCa, rotateCa, transitionCa, type CaG
 import type { CaCertificateRecord, CaStore, LeafKeyRecord } from "../ca/store.js";
 import { toPem } from "../ca/x509.js";
 import { inTx, iso, requirePermission, type Ctx } from "./context.js";
+import { closeRootDistribution, openRootDistribution } from "../workflows/root-distribution.js";
 
 // ------------------------------------------------------------------------------------ process wiring
 
@@ -82,19 +83,6 @@ export interface CaActionEnv {
 export function caEnv(store: Store): CaActionEnv {
   const r = caRuntime(store);
   return { sealer: r.sealer, baseUrl: r.baseUrl() };
-}
-
-/**
- * Hook for the root-distribution workflow (p.21–22, src/domain/workflows/root-distribution.ts): called in the
- * publishing transaction for every newly published root. The workflows module registers its
- * `openRootDistribution(tx, { certificateId, fingerprint })` here; until it does, publication is recorded by
- * the audit entry and the operator e-mails alone.
- */
-export type RootDistributionOpener = (tx: Transaction<Database>, root: { certificateId: string; fingerprint: string }) => Promise<unknown>;
-let rootDistributionOpener: RootDistributionOpener | null = null;
-
-export function setRootDistributionOpener(fn: RootDistributionOpener | null): void {
-  rootDistributionOpener = fn;
 }
 
 // ------------------------------------------------------------------------------------------- views
@@ -215,6 +203,10 @@ class AuditedCaStore implements CaStore {
     const action = { published: "ca.publish", active: "ca.activate", retiring: "ca.retire", revoked: "ca.revoke", generated: "ca.update" }[after.lifecycle.state];
     await this.ctx.audit({ action, entityType: "ca_certificate", entityId: id, before: before ? auditView(before) : null, after: { ...auditView(after), cause: this.cause } });
     if (after.kind === "root" && after.lifecycle.publishedAt && !before?.lifecycle.publishedAt) await announceRoot(this.ctx, this.env, after);
+    // A root replaced (retiring) or revoked is no longer to be passed on: its open acknowledgements close.
+    if (after.kind === "root" && (after.lifecycle.state === "retiring" || after.lifecycle.state === "revoked") && before?.lifecycle.state !== after.lifecycle.state) {
+      await closeRootDistribution(this.ctx.tx, id, this.ctx.now);
+    }
     return after;
   }
 
@@ -440,7 +432,11 @@ function rootPublishedMail(operatorName: string, root: CaCertificateRecord, base
   return { subject: `New UGIA root certificate ${r.fp8}: pass it to your organisations (Rules p.21–22)`, bodyText: lines.join("\n") };
 }
 
-/** p.21: every telecom operator is informed of a new root, once per operator and certificate. */
+/**
+ * p.21: every telecom operator is informed of a new root, once per operator and certificate, and the
+ * root-distribution workflow (p.21–22) opens one application per operator for its acknowledgement that the
+ * root was passed on — in the publishing transaction.
+ */
 async function announceRoot(ctx: Ctx, env: CaActionEnv, root: CaCertificateRecord): Promise<void> {
   const operators = await ctx.tx.selectFrom("telecom_operator").select(["id", "name_en", "notification_emails"]).orderBy("name_en").execute();
   const notified: string[] = [];
@@ -461,7 +457,7 @@ async function announceRoot(ctx: Ctx, env: CaActionEnv, root: CaCertificateRecor
     notified.push(op.id);
   }
   await ctx.audit({ action: "ca.announce", entityType: "ca_certificate", entityId: root.id, after: { sha256: root.sha256, operatorsNotified: notified, operatorsWithoutAddress: withoutAddress } });
-  if (rootDistributionOpener) await rootDistributionOpener(ctx.tx, { certificateId: root.id, fingerprint: root.sha256 });
+  await openRootDistribution(ctx.tx, { certificateId: root.id, fingerprint: root.sha256 }, ctx.now);
 }
 
 // ----------------------------------------------------------------------------- downloads (p.22–23)

@@ -34,7 +34,6 @@ import {
   publishCaRoot,
   revokeCaCertificate,
   rotateCaCertificates,
-  setRootDistributionOpener,
   startCaDuties,
 } from "../../src/services/ca.js";
 import { openssl, Scratch } from "../ca/fixture.js";
@@ -87,20 +86,13 @@ describe("CA duties and the issuing handle", () => {
     assert.equal(await loadIssuing(store, sealer, () => false), null, "generated is not active");
   });
 
-  test("ok/publication opens the root-distribution hook in the same transaction", async () => {
-    const opened: { certificateId: string; fingerprint: string }[] = [];
-    setRootDistributionOpener(async (tx, r) => {
-      opened.push(r);
-      // Runs inside the publishing transaction: it sees the root as published.
-      const row = await tx.selectFrom("ca_certificate").select("state").where("id", "=", r.certificateId).executeTakeFirstOrThrow();
-      assert.equal(row.state, "published");
-    });
-    try {
-      await act(T0, (ctx) => publishCaRoot(ctx, env, root));
-    } finally {
-      setRootDistributionOpener(null);
-    }
-    assert.deepEqual(opened, [{ certificateId: root, fingerprint: (await cert(root)).sha256 }]);
+  test("ok/publication opens one root-distribution application per operator in the same transaction (p.21–22)", async () => {
+    await act(T0, (ctx) => publishCaRoot(ctx, env, root));
+    const apps = await store.db.selectFrom("application").select(["kind", "state", "operator_id", "external_ref"]).where("kind", "=", "root-distribution").execute();
+    const operators = await store.db.selectFrom("telecom_operator").select("id").execute();
+    assert.equal(apps.length, operators.length);
+    assert.deepEqual(apps.map((a) => a.external_ref).sort(), operators.map((o) => `root:${root}:${o.id}`).sort());
+    assert.ok(apps.every((a) => a.state === "notified"));
     const announce = await store.db.selectFrom("audit_entry").select("body").where("action", "=", "ca.announce").executeTakeFirstOrThrow();
     const body = JSON.parse(announce.body);
     assert.equal(body.after.operatorsNotified.length, 1);
@@ -194,6 +186,10 @@ describe("CA duties and the issuing handle", () => {
     assert.equal((await cert(newRoot)).lifecycle.state, "active");
     assert.equal((await cert(root)).lifecycle.state, "retiring");
     assert.equal((await cert(intermediate)).lifecycle.state, "retiring");
+    const oldApps = await store.db.selectFrom("application").select("state").where("external_ref", "like", `root:${root}:%`).execute();
+    assert.ok(oldApps.length > 0 && oldApps.every((a) => a.state === "withdrawn"), "the replaced root's acknowledgements are withdrawn");
+    const newApps = await store.db.selectFrom("application").select("state").where("external_ref", "like", `root:${newRoot}:%`).execute();
+    assert.ok(newApps.length > 0 && newApps.every((a) => a.state === "notified"), "the new root is being distributed");
     assert.equal((await cert(r.created.intermediate.id)).lifecycle.state, "active");
     const end = await applyDueCaSteps(store, at(144));
     assert.deepEqual(end.map((s) => s.event.type), ["revoke"]);

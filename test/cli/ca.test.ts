@@ -110,7 +110,7 @@ describe("qaqpa ca", () => {
       assert.ok(rows.length >= 6);
       assert.ok(rows.every((x) => x.actor_id === "system:cli"));
       assert.equal((await verifyAudit(store.db)).ok, true);
-      const mails = await store.db.selectFrom("outbox_message").select(["recipients", "body_text"]).execute();
+      const mails = await store.db.selectFrom("outbox_message").select(["recipients", "body_text"]).where("dedupe_key", "like", "ca-root-published:%").execute();
       assert.equal(mails.length, 1);
       assert.ok(mails[0]!.body_text.includes(sha256));
     } finally {
