@@ -506,6 +506,18 @@ export async function applySystemEvent(tx: Transaction<Database>, applicationId:
   return true;
 }
 
+/**
+ * UGEM p.11: when an organisation stops being of a class the mail gateway serves (or is disconnected), each of
+ * its connected mail systems goes to `disconnection-pending`, and STS agrees the date with it. Call it in the
+ * transaction of the organisation change. Returns the application numbers affected.
+ */
+export async function mailDisconnectionOnStatusChange(tx: Transaction<Database>, organisationId: string, reason: string, now = new Date()): Promise<string[]> {
+  const rows = await tx.selectFrom("application").select(["id", "number"]).where("kind", "=", "mail-gateway-connection").where("organisation_id", "=", organisationId).where("state", "=", "connected").execute();
+  const done: string[] = [];
+  for (const r of rows) if (await applySystemEvent(tx, r.id, "disconnection-requested", { reason, paragraph: "UGEM p.11" }, now, "organisation-status")) done.push(r.number);
+  return done;
+}
+
 /** The scheduler delivers a wake-up (job kind `application.wakeup`). Stale ones do nothing. */
 export async function handleWakeup(tx: Transaction<Database>, applicationId: string, w: { deadline: string; phase: "remind" | "expire"; dueAt: string }, now: Date): Promise<string> {
   const r = await tx.selectFrom("application").selectAll().where("id", "=", applicationId).forUpdate().executeTakeFirst();

@@ -15,7 +15,7 @@ import { createScheduler, type Scheduler } from "../../src/workflows/scheduler.j
 import { workflowJobHandlers, scheduleSweep } from "../../src/workflows/index.js";
 import { openRootDistribution } from "../../src/workflows/root-distribution.js";
 import { inTx } from "../../src/services/context.js";
-import { recordEvent, submitApplication } from "../../src/services/applications.js";
+import { mailDisconnectionOnStatusChange, recordEvent, submitApplication } from "../../src/services/applications.js";
 import { blockedSources, recordDetections, reconcileUnknownSources } from "../../src/services/unknown-sources.js";
 import { gatewayPolicies } from "../../src/services/policies.js";
 import { incidentFromEmail } from "../../src/services/incidents.js";
@@ -182,6 +182,9 @@ describe("workflows on the store, driven by a fake clock", () => {
     const app = await as(orgA, clock, (ctx) => submitApplication(ctx, "mail-gateway-connection", { document: { domain: "Mail.Gov.Example", owner: "Ministry A", serverAddresses: ["192.0.2.25"], contacts: [{ fullName: "Postmaster", email: "postmaster@ministry.example" }] } }));
     await as(sts, almaty("2026-06-02T10:00:00"), (ctx) => recordEvent(ctx, app.id, { type: "connected" }));
     assert.deepEqual([...mail.systems.values()].map((s) => [s.domain, s.serverAddresses, s.ownerEmail, s.inbound]), [["mail.gov.example", ["192.0.2.25"], "postmaster@ministry.example", { host: "192.0.2.25", port: 25 }]]);
+    const pending = await w.store.db.transaction().execute((tx) => mailDisconnectionOnStatusChange(tx, w.ids.orgA, "no longer a state body", almaty("2026-06-03T09:00:00")));
+    assert.deepEqual(pending, [app.number]);
+    assert.equal((await mails(new RegExp(`^${app.number}: disconnection of mail\\.gov\\.example requested`, "i"))).length, 1);
     await as(sts, almaty("2026-06-03T10:00:00"), (ctx) => recordEvent(ctx, app.id, { type: "disconnected", data: { reason: "status changed" } }));
     assert.equal(mail.systems.size, 0);
   });
