@@ -156,7 +156,7 @@ test("ok/equal configurations compile to the same snapshot id", () => {
   assert.notEqual(compileMailSnapshot(SYSTEMS).id, compileMailSnapshot(SYSTEMS.slice(1)).id);
 });
 
-test("ok/address helpers", () => {
+test("ok/address normalisation", () => {
   assert.equal(normaliseIp("::ffff:127.0.0.3"), "127.0.0.3");
   assert.equal(normaliseIp("2001:DB8:0:0:0:0:0:1"), "2001:db8::1");
   assert.equal(normaliseIp("127.0.0"), undefined);

@@ -1,5 +1,5 @@
 /**
- * Pure helpers over the addresses found in policy requests: client IPs and envelope addresses.
+ * Pure functions over the addresses found in policy requests: client IPs and envelope addresses.
  *
  * Postfix sends IPv4 as a dotted quad and IPv6 as "1:2:3::4:5:6" (SMTPD_POLICY_README); registered server
  * addresses come from people. Both sides are normalised the same way (IPv4-mapped IPv6 → IPv4, IPv6 in RFC
