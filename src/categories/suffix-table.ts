@@ -12,18 +12,21 @@
  * a node is keyed by (parent node, label). Ancestors that are not entries themselves are interior nodes
  * (value 0). A slot is five 32-bit words:
  *
- *   [ len | value << 8 ][ parent slot + 1 (0 = top level) ][ label bytes 0-3 ][ 4-7 ][ 8-11 ]
+ *   [ len | value << 8 ][ parent slot + 1 (0 = top level) ][ label word 0 ][ word 1 ][ word 2 ]
  *
- * with `len` = 0 marking an empty slot. A label of up to 12 bytes is stored in the slot itself; a longer
- * label keeps its first 8 bytes there and the byte offset of the whole label in `pool` in the first label
- * word. Open addressing with linear probing, capacity a power of two, load ≤ 0.75.
+ * with `len` = 0 marking an empty slot. Label bytes are packed in order into little-endian words, zero
+ * padded. A label of up to 12 bytes lives in the three words; a longer one keeps its first 8 bytes in
+ * words 1–2 and, in word 0, the offset of the whole label in `pool`. The right-to-left walk builds the
+ * same packing as it reads, with a 96-bit shift register (each character enters at the low byte and pushes
+ * the others up), so a query label is hashed and packed in one pass without branches. Open addressing
+ * with linear probing, capacity a power of two, load ≤ 0.75.
  *
  * Walk. Right to left over the name: at each dot, look up (parent, label). Every node's ancestors are
  * nodes, so the walk stops probing at the first label that is not one — a miss costs one or two probes
  * whatever the depth of the name.
  *
  * Exactness. A slot matches only if its parent index, length and label bytes are equal to the query's
- * (bytes past 12 are compared with the pool), and the parent was itself matched exactly, so by induction
+ * (a long label's bytes past the eighth are compared with the pool), and the parent was itself matched exactly, so by induction
  * a matched node spells exactly the query's suffix. The hash (FNV-1a of the label mixed with the parent
  * index, through murmur3's fmix32) only chooses where to start probing: a collision — accidental or
  * crafted, FNV is not keyed — costs a probe, never a false match. A false match would exempt a site from
@@ -113,61 +116,56 @@ export class SuffixTable {
     }
     const slots = this.slots;
     const mask = this.mask;
+    const hitStart = this.hitStart;
+    const hitValue = this.hitValue;
+    let upper = false;
     let parent = 0;
     let probing = true;
     let n = 0;
     let h = FNV_OFFSET;
+    let a0 = 0, a1 = 0, a2 = 0;
     let end = len;
-    let lastDigits = true;
     for (let i = len - 1; i >= -1; i--) {
-      let c = i >= 0 ? s.charCodeAt(i) : 46;
+      const c = i >= 0 ? s.charCodeAt(i) : 46;
       if (c !== 46) {
-        if ((c >= 97 && c <= 122) || c === 45 || c === 95) lastDigits = false;
-        else if (c >= 48 && c <= 57) { /* digit */ }
-        else if (c >= 65 && c <= 90) { c += 32; this.upper = true; lastDigits = false; }
-        else if (c > 127) return WALK_NEEDS_IDNA;
-        else return this.#invalid("bad-character");
-        h = Math.imul(h ^ c, FNV_PRIME);
+        const m = c < 128 ? NAME_BYTE[c]! : 0;
+        if (m === 0) {
+          if (c > 127) return WALK_NEEDS_IDNA;
+          return this.#invalid("bad-character");
+        }
+        if (m !== c) upper = true;
+        h = Math.imul(h ^ m, FNV_PRIME);
+        a2 = (a2 << 8) | (a1 >>> 24);
+        a1 = (a1 << 8) | (a0 >>> 24);
+        a0 = (a0 << 8) | m;
         continue;
       }
       const start = i + 1;
       const l = end - start;
       if (l === 0) return this.#invalid("empty-label");
       if (l > 63) return this.#invalid("label-too-long");
-      if (end === len) {
-        // The WHATWG host parser reads a name whose last label is a number as an IPv4 address.
-        if (lastDigits || isHexNumber(s, start, end)) return this.#invalid("numeric-last-label");
-      }
+      // The WHATWG host parser reads a name whose last label is a number as an IPv4 address.
+      if (end === len && isNumber(s, start, end)) return this.#invalid("numeric-last-label");
       if (checkXn && l >= 4 && (s.charCodeAt(start) | 32) === 120 && (s.charCodeAt(start + 1) | 32) === 110 &&
           s.charCodeAt(start + 2) === 45 && s.charCodeAt(start + 3) === 45) {
         return WALK_NEEDS_IDNA;
       }
       if (probing) {
-        // Pack the label (lower-cased) into three little-endian words.
-        let w0 = 0, w1 = 0, w2 = 0;
-        const m = l <= INLINE ? l : 8;
-        for (let k = 0; k < m; k++) {
-          let b = s.charCodeAt(start + k);
-          if (b >= 65 && b <= 90) b += 32;
-          const sh = (k & 3) << 3;
-          if (k < 4) w0 |= b << sh;
-          else if (k < 8) w1 |= b << sh;
-          else w2 |= b << sh;
-        }
-        if (l > INLINE) { w2 = w1; w1 = w0; }
-        let idx = home(h, parent, mask);
+        const w0 = a0 >>> 0;
+        const w1 = a1 >>> 0;
+        const w2 = a2 >>> 0;
+        let idx = fmix32(h ^ Math.imul(parent, PARENT_MIX)) & mask;
         let found = -1;
         for (;;) {
           const b = idx * WORDS;
           const meta = slots[b]!;
           if (meta === 0) break;
-          if ((meta & 0xff) === l && slots[b + 1] === parent) {
-            if (l <= INLINE) {
-              if (slots[b + 2] === w0 >>> 0 && slots[b + 3] === w1 >>> 0 && slots[b + 4] === w2 >>> 0) { found = idx; break; }
-            } else if (slots[b + 3] === w1 >>> 0 && slots[b + 4] === w2 >>> 0 && this.#poolEquals(slots[b + 2]!, s, start, l)) {
-              found = idx;
-              break;
-            }
+          if ((meta & 0xff) === l && slots[b + 1] === parent &&
+              (l <= INLINE
+                ? slots[b + 2] === w0 && slots[b + 3] === w1 && slots[b + 4] === w2
+                : slots[b + 3] === w0 && slots[b + 4] === w1 && this.#poolEquals(slots[b + 2]!, s, start, l))) {
+            found = idx;
+            break;
           }
           idx = (idx + 1) & mask;
         }
@@ -175,19 +173,22 @@ export class SuffixTable {
         else {
           const v = slots[found * WORDS]! >>> 8;
           if (v !== 0) {
-            this.hitStart[n] = start;
-            this.hitValue[n] = v;
+            hitStart[n] = start;
+            hitValue[n] = v;
             n++;
           }
           parent = found + 1;
         }
       }
       h = FNV_OFFSET;
+      a0 = a1 = a2 = 0;
       end = i;
     }
+    this.upper = upper;
     return n;
   }
 
+  /** Bytes 8 … l−1 of a long label (the first 8 are in the slot) against the query, lower-cased. */
   #poolEquals(off: number, s: string, start: number, l: number): boolean {
     const pool = this.pool;
     if (off + l > pool.length) return false;
@@ -255,8 +256,8 @@ export class SuffixTable {
         const off = slots[b + 2]!;
         if (off + l > pool.length) return `slot ${i}: label outside the pool`;
         label = pool.subarray(off, off + l);
-        const w = (k: number): number => (label[k]! | (label[k + 1]! << 8) | (label[k + 2]! << 16) | (label[k + 3]! << 24)) >>> 0;
-        if (slots[b + 3] !== w(0) || slots[b + 4] !== w(4)) return `slot ${i}: label prefix differs from the pool`;
+        const packed = pack(label, l);
+        if (slots[b + 3] !== packed[0] || slots[b + 4] !== packed[1]) return `slot ${i}: label prefix differs from the pool`;
       } else {
         label = this.labelOf(i);
         for (let k = l; k < INLINE; k++) {
@@ -274,7 +275,31 @@ export class SuffixTable {
   }
 }
 
-function isHexNumber(s: string, start: number, end: number): boolean {
+/** The first 12 bytes of a label as three little-endian words, zero padded. */
+function pack(bytes: Uint8Array, l: number): [number, number, number] {
+  const w: [number, number, number] = [0, 0, 0];
+  for (let k = 0; k < Math.min(l, INLINE); k++) w[k >> 2] = (w[k >> 2]! | (bytes[k]! << ((k & 3) << 3))) >>> 0;
+  return w;
+}
+
+/** Name bytes: lower-case letters, digits, '-', '_' map to themselves, upper case to lower, the rest to 0. */
+const NAME_BYTE = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95) NAME_BYTE[c] = c;
+  else if (c >= 65 && c <= 90) NAME_BYTE[c] = c + 32;
+}
+
+/** All digits, or "0x" and hex digits: what the WHATWG IPv4 parser accepts as a number. */
+function isNumber(s: string, start: number, end: number): boolean {
+  let digits = true;
+  for (let k = start; k < end; k++) {
+    const c = s.charCodeAt(k);
+    if (c < 48 || c > 57) {
+      digits = false;
+      break;
+    }
+  }
+  if (digits) return true;
   if (end - start < 2 || s.charCodeAt(start) !== 48 || (s.charCodeAt(start + 1) | 32) !== 120) return false;
   for (let k = start + 2; k < end; k++) {
     const c = s.charCodeAt(k) | 32;
@@ -345,17 +370,16 @@ export class SuffixTableBuilder {
         const b = idx * WORDS;
         slots[b] = (l | (this.val[i]! << 8)) >>> 0;
         slots[b + 1] = parent;
-        const word = (k: number): number => (k < l ? bytes[k]! : 0) | ((k + 1 < l ? bytes[k + 1]! : 0) << 8) |
-          ((k + 2 < l ? bytes[k + 2]! : 0) << 16) | ((k + 3 < l ? bytes[k + 3]! : 0) << 24);
+        const packed = pack(bytes, l);
         if (l <= INLINE) {
-          slots[b + 2] = word(0) >>> 0;
-          slots[b + 3] = word(4) >>> 0;
-          slots[b + 4] = word(8) >>> 0;
+          slots[b + 2] = packed[0]!;
+          slots[b + 3] = packed[1]!;
+          slots[b + 4] = packed[2]!;
         } else {
           pool.set(bytes.subarray(0, l), poolAt);
           slots[b + 2] = poolAt;
-          slots[b + 3] = word(0) >>> 0;
-          slots[b + 4] = word(4) >>> 0;
+          slots[b + 3] = packed[0]!;
+          slots[b + 4] = packed[1]!;
           poolAt += l;
         }
       }
