@@ -12,6 +12,7 @@
  *          └─ other (SSH, RDP, OpenVPN, SOCKS, P2P, unknown) ─▶ decide(tls) ─▶ splice by exception | close
  */
 import http from "node:http";
+import http2 from "node:http2";
 import https from "node:https";
 import net from "node:net";
 import tls from "node:tls";
@@ -27,7 +28,7 @@ import { leafCertChainPem, type MintedLeaf } from "../ca/leaf.js";
 import type { Resolver } from "./resolver.js";
 import { blockPage } from "./block-page.js";
 import { recordOf, type DecisionSink } from "./decision-log.js";
-import { replayed } from "./replay.js";
+import { relay, replayed } from "./replay.js";
 
 export interface LeafSource {
   get(name: string, keyType: "ecdsa" | "rsa"): Promise<MintedLeaf>;
@@ -60,6 +61,16 @@ interface TunnelContext {
   blocked: Decision | null;
 }
 
+/** The tunnel a socket belongs to; a symbol property so HTTP/2's socket proxy forwards it too. */
+const CTX = Symbol("qaqpa.tunnel");
+type WithCtx = { [CTX]?: TunnelContext };
+function contextOf(socket: unknown): TunnelContext | undefined {
+  return (socket as WithCtx | null)?.[CTX];
+}
+
+type AnyRequest = http.IncomingMessage | http2.Http2ServerRequest;
+type AnyResponse = http.ServerResponse | http2.Http2ServerResponse;
+
 const HOP_BY_HOP = new Set(["connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
 const CERT_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|SIGNATURE_FAILURE|DEPTH_ZERO/;
 
@@ -75,7 +86,8 @@ function newRef(): string {
 export class Gateway {
   readonly server: http.Server;
   readonly #inner: http.Server;
-  readonly #contexts = new WeakMap<object, TunnelContext>();
+  readonly #h2: http2.Http2Server;
+  #pendingH2: TunnelContext | null = null;
   readonly #secureContexts = new WeakMap<MintedLeaf, tls.SecureContext>();
   readonly #httpAgent = new http.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256, scheduling: "lifo" });
   readonly #httpsAgent: https.Agent;
@@ -110,6 +122,16 @@ export class Gateway {
     this.#inner = http.createServer(opts);
     this.#inner.on("request", (req, res) => void this.#tunnelRequest(req, res).catch((e) => this.#fail(res, e)));
     this.#inner.on("clientError", (_e, socket: Duplex) => socket.destroy());
+    this.#inner.on("upgrade", (req, socket: Duplex, head: Buffer) => void this.#upgrade(req, socket, head, contextOf(req.socket) ?? null));
+    this.server.on("upgrade", (req, socket: Duplex, head: Buffer) => void this.#upgrade(req, socket, head, null));
+    // HTTP/2 towards clients on bumped connections (ALPN h2): the same per-request policy; upstream stays
+    // HTTP/1.1 over pooled connections. Squid strips h2 from the ClientHello; the gateway speaks it.
+    this.#h2 = http2.createServer({ maxSessionMemory: 16, settings: { maxConcurrentStreams: 128 } });
+    this.#h2.on("request", (req, res) => void this.#tunnelRequest(req, res).catch((e) => this.#fail(res, e)));
+    this.#h2.on("sessionError", () => {});
+    this.#h2.on("session", (session) => {
+      if (this.#pendingH2) (session as unknown as WithCtx)[CTX] = this.#pendingH2;
+    });
   }
 
   listen(port: number, host: string): Promise<number> {
@@ -140,15 +162,15 @@ export class Gateway {
     return d;
   }
 
-  #fail(res: http.ServerResponse, _e: unknown): void {
-    if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain; charset=utf-8", connection: "close" }).end("bad gateway\n");
-    else res.destroy();
+  #fail(res: AnyResponse, _e: unknown): void {
+    if (!res.headersSent) (res as http.ServerResponse).writeHead(502, { "content-type": "text/plain; charset=utf-8" }).end("bad gateway\n");
+    else (res as http.ServerResponse).destroy();
   }
 
-  #sendBlock(res: http.ServerResponse, reason: Reason, host: string | null, ref: string, status = 403): void {
+  #sendBlock(res: AnyResponse, reason: Reason, host: string | null, ref: string, status = 403): void {
     const body = blockPage({ reason, host, ref, portalUrl: this.#deps.portalUrl });
-    res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-qaqpa-reason": reason, "x-qaqpa-ref": ref, "content-length": Buffer.byteLength(body) });
-    res.end(body);
+    (res as http.ServerResponse).writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-qaqpa-reason": reason, "x-qaqpa-ref": ref, "content-length": Buffer.byteLength(body) });
+    (res as http.ServerResponse).end(body);
   }
 
   // ------------------------------------------------------------------------------ plain HTTP (explicit proxy)
@@ -179,10 +201,12 @@ export class Gateway {
   // ------------------------------------------------------------------------------ forwarding
 
   async #forward(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
+    req: AnyRequest,
+    resAny: AnyResponse,
     t: { host: string; port: number; path: string; tls: boolean; facts: FlowFacts; decision: Decision; ref: string; startedAt: number },
   ): Promise<void> {
+    const res = resAny as http.ServerResponse;
+    const h2 = "stream" in req;
     let addrs: string[];
     try {
       addrs = await this.#deps.resolver.resolve(t.host);
@@ -197,7 +221,7 @@ export class Gateway {
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!;
       const lower = name.toLowerCase();
-      if (HOP_BY_HOP.has(lower) || lower.startsWith("proxy-")) continue;
+      if (HOP_BY_HOP.has(lower) || lower.startsWith("proxy-") || lower.startsWith(":")) continue;
       const prev = headers[name];
       headers[name] = prev === undefined ? raw[i + 1]! : Array.isArray(prev) ? [...prev, raw[i + 1]!] : [prev, raw[i + 1]!];
     }
@@ -221,11 +245,13 @@ export class Gateway {
         for (let i = 0; i < rh.length; i += 2) {
           const name = rh[i]!;
           const lower = name.toLowerCase();
-          if (HOP_BY_HOP.has(lower)) continue;
+          // HTTP/2 forbids connection-specific fields (RFC 9113 §8.2.2); HTTP/1.1 re-frames its own.
+          if (HOP_BY_HOP.has(lower) || (h2 && lower === "host")) continue;
           const prev = h[name];
           h[name] = prev === undefined ? rh[i + 1]! : Array.isArray(prev) ? [...prev, rh[i + 1]!] : [prev, rh[i + 1]!];
         }
-        res.writeHead(ures.statusCode ?? 502, ures.statusMessage, h);
+        if (h2) res.writeHead(ures.statusCode ?? 502, h);
+        else res.writeHead(ures.statusCode ?? 502, ures.statusMessage, h);
         ures.on("data", (c: Buffer) => (bytesDown += c.length));
         ures.pipe(res);
         ures.on("end", () => {
@@ -248,7 +274,7 @@ export class Gateway {
       res.on("close", () => {
         if (!res.writableFinished) up.destroy();
       });
-      req.pipe(up);
+      (req as http.IncomingMessage).pipe(up);
     });
   }
 
@@ -421,7 +447,7 @@ export class Gateway {
       secureContext = tls.createSecureContext({ cert: leafCertChainPem(leaf), key: leaf.key.privateKeyPem(), minVersion: "TLSv1.2" });
       this.#secureContexts.set(leaf, secureContext);
     }
-    const tsock = new tls.TLSSocket(replayed(socket, bytes), { isServer: true, secureContext, ALPNProtocols: ["http/1.1"] });
+    const tsock = new tls.TLSSocket(replayed(socket, bytes), { isServer: true, secureContext, ALPNProtocols: ["h2", "http/1.1"] });
     const timer = setTimeout(() => tsock.destroy(), this.#t.handshakeMs);
     tsock.once("secure", () => clearTimeout(timer));
     tsock.on("error", (e: NodeJS.ErrnoException) => {
@@ -434,29 +460,114 @@ export class Gateway {
       tsock.destroy();
     });
     if (!blockOnly) tsock.once("close", () => this.#deps.sink.write(recordOf("connection", c.ref, facts, d, { tls: "bump", startedAt: c.startedAt, bytesUp: socket.bytesRead, bytesDown: socket.bytesWritten })));
-    this.#contexts.set(tsock, ctx);
-    this.#inner.emit("connection", tsock);
+    (tsock as WithCtx)[CTX] = ctx;
+    tsock.once("secure", () => {
+      if (tsock.alpnProtocol === "h2") {
+        // Node builds the session synchronously inside emit("connection") and announces it with "session";
+        // the context rides on the session object (the socket the session keeps is Node's own wrapper).
+        this.#pendingH2 = ctx;
+        this.#h2.emit("connection", relay(tsock));
+        this.#pendingH2 = null;
+      }
+      else this.#inner.emit("connection", tsock);
+    });
   }
 
   #innerHttp(socket: net.Socket, bytes: Buffer, ctx: TunnelContext): void {
     const s = replayed(socket, bytes);
-    this.#contexts.set(s, ctx);
+    (s as WithCtx)[CTX] = ctx;
     this.#inner.emit("connection", s);
+  }
+
+  // ------------------------------------------------------------------------------ WebSocket (HTTP/1.1 Upgrade)
+
+  /**
+   * An Upgrade request is decided like any request; once allowed, the gateway replays the request head to the
+   * upstream it resolved and splices the two streams (frames are not inspected).
+   */
+  async #upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, ctx: TunnelContext | null): Promise<void> {
+    const startedAt = this.#now();
+    const ref = newRef();
+    socket.on("error", () => socket.destroy());
+    let host: string;
+    let port: number;
+    let path: string;
+    let secure: boolean;
+    let sourceIp: string;
+    if (ctx) {
+      const a = req.headers.host ? parseAuthority(req.headers.host, false) : null;
+      if (a && !("kind" in a) && a.host !== ctx.host) return void socket.end("HTTP/1.1 421 Misdirected Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      ({ host, port, tls: secure, sourceIp } = ctx);
+      path = req.url?.startsWith("/") ? req.url : "/";
+    } else {
+      let u: URL;
+      try {
+        u = new URL(req.url ?? "");
+        if (u.protocol !== "http:" && u.protocol !== "ws:") throw new Error("scheme");
+      } catch {
+        return void socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      }
+      host = u.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+      port = u.port ? Number(u.port) : 80;
+      path = u.pathname + u.search;
+      secure = false;
+      sourceIp = clientAddress(req.socket);
+    }
+    const facts: FlowFacts = { phase: "request", sourceIp, protocol: "http", host, port, path };
+    const d = this.#decide(facts);
+    if (d.verdict.action === "block") {
+      const body = blockPage({ reason: d.verdict.reason, host, ref, portalUrl: this.#deps.portalUrl });
+      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/html; charset=utf-8\r\nX-Qaqpa-Reason: ${d.verdict.reason}\r\nX-Qaqpa-Ref: ${ref}\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      this.#deps.sink.write(recordOf("request", ref, facts, d, { startedAt, status: 403 }));
+      return;
+    }
+    let ip: string;
+    try {
+      ip = (await this.#deps.resolver.resolve(host))[0]!;
+    } catch {
+      return void socket.end("HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    }
+    const lines = [`${req.method} ${path} HTTP/1.1`];
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) if (!raw[i]!.toLowerCase().startsWith("proxy-")) lines.push(`${raw[i]}: ${raw[i + 1]}`);
+    const up = secure
+      ? tls.connect({ host: ip, port, servername: net.isIP(host) ? undefined : host, ...(this.#deps.upstreamCa?.length ? { ca: [...tls.rootCertificates, ...this.#deps.upstreamCa] } : {}), ALPNProtocols: ["http/1.1"] })
+      : net.connect({ host: ip, port, noDelay: true });
+    up.once(secure ? "secureConnect" : "connect", () => {
+      up.write(lines.join("\r\n") + "\r\n\r\n");
+      if (head.length) up.write(head);
+      up.pipe(socket);
+      socket.pipe(up);
+    });
+    const done = () => {
+      socket.destroy();
+      up.destroy();
+    };
+    up.on("error", () => {
+      if ((socket as net.Socket).writable && !up.readableDidRead) socket.end("HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      done();
+    });
+    up.on("close", done);
+    socket.on("close", () => {
+      done();
+      this.#deps.sink.write(recordOf("request", ref, facts, d, { ip, tls: secure ? "bump" : null, startedAt, status: 101 }));
+    });
   }
 
   // ------------------------------------------------------------------------------ requests inside tunnels
 
-  async #tunnelRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  async #tunnelRequest(req: AnyRequest, res: AnyResponse): Promise<void> {
     const startedAt = this.#now();
     const ref = newRef();
-    const ctx = this.#contexts.get(req.socket);
-    if (!ctx) return void res.destroy();
+    const ctx = "stream" in req ? contextOf(req.stream.session) : contextOf(req.socket);
+    if (!ctx) return void (res as http.ServerResponse).destroy();
     if (ctx.blocked) {
       this.#sendBlock(res, ctx.blocked.verdict.reason, ctx.host, ref);
-      res.once("finish", () => req.socket.end());
+      if (!("stream" in req)) (res as http.ServerResponse).once("finish", () => req.socket.end());
       return;
     }
-    const hostHeader = req.headers.host ? parseAuthority(req.headers.host, false) : null;
+    const authorityText = (req.headers[":authority"] as string | undefined) ?? req.headers.host;
+    const hostHeader = authorityText ? parseAuthority(authorityText, false) : null;
     const authority = hostHeader && !("kind" in hostHeader) ? hostHeader.host : null;
     const path = req.url?.startsWith("/") ? req.url : "/";
     const facts: FlowFacts = {

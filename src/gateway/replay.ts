@@ -36,3 +36,34 @@ export function replayed(socket: net.Socket, first: Buffer): Duplex {
   socket.on("error", (e) => d.destroy(e));
   return d;
 }
+
+/**
+ * A plain JS duplex over any stream. Node's HTTP/2 session cannot run on a TLSSocket whose own transport is a
+ * JS stream (it reaches for a native handle that is not there); over a plain duplex it uses its JS stream path.
+ */
+export function relay(inner: Duplex): Duplex {
+  const d = new Duplex({
+    read() {
+      inner.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      if (inner.destroyed) return cb(new Error("stream closed"));
+      inner.write(chunk, cb);
+    },
+    final(cb) {
+      inner.end();
+      cb();
+    },
+    destroy(err, cb) {
+      inner.destroy();
+      cb(err);
+    },
+  });
+  inner.on("data", (chunk: Buffer) => {
+    if (!d.push(chunk)) inner.pause();
+  });
+  inner.on("end", () => d.push(null));
+  inner.on("close", () => d.destroy());
+  inner.on("error", (e) => d.destroy(e));
+  return d;
+}

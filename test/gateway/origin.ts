@@ -44,6 +44,12 @@ export async function startOrigins(names: string[]): Promise<Origins> {
     });
   };
   const plain = http.createServer(handler(false));
+  // A minimal WebSocket endpoint: the upgrade is answered (frames are not needed to test the gateway).
+  plain.on("upgrade", (req, socket) => {
+    requests.push({ host: (req.headers.host ?? "").replace(/:\d+$/, ""), path: req.url ?? "", secure: false });
+    socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n");
+    socket.on("error", () => {});
+  });
   const secure = https.createServer({ key: readFileSync(join(dir, "site.key")), cert: readFileSync(join(dir, "site.pem")) }, handler(true));
   await new Promise<void>((r) => plain.listen(0, "127.0.0.1", r));
   await new Promise<void>((r) => secure.listen(0, "127.0.0.1", r));

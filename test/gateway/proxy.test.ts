@@ -117,14 +117,14 @@ describe("gateway with real clients", () => {
   test("fail/a denied path inside an allowed, bumped site gets the block page over TLS", async () => {
     const r = await run("curl", ["-sS", "-i", "--cacert", rootFile, "-x", `http://127.0.0.1:${port}`, `https://shop.example:${origins.httpsPort}/blog/today`]);
     assert.match(r.out, /HTTP\/1\.1 200 Connection Established/i);
-    assert.match(r.out, /HTTP\/1\.1 403/);
+    assert.match(r.out, /HTTP\/(1\.1|2) 403/);
     assert.match(r.out, /x-qaqpa-reason: organisation-deny/i);
     assert.ok(!origins.requests.some((q) => q.path.startsWith("/blog")), "the origin never saw the blocked request");
   });
 
   test("fail/an upstream certificate that does not name the site is a block page, never a silent pass", async () => {
     const r = await run("curl", ["-sS", "-i", "--cacert", rootFile, "-x", `http://127.0.0.1:${port}`, `https://${WRONG_CERT}:${origins.httpsPort}/`]);
-    assert.match(r.out, /HTTP\/1\.1 502/);
+    assert.match(r.out, /HTTP\/(1\.1|2) 502/);
     assert.match(r.out, /x-qaqpa-reason: upstream-certificate/i);
   });
 
@@ -138,6 +138,39 @@ describe("gateway with real clients", () => {
   test("fail/a request for another host on a bumped connection is misdirected (421)", async () => {
     const r = await curl(["--cacert", rootFile, "-H", "Host: social.example", `https://shop.example:${origins.httpsPort}/`]);
     assert.match(r.out, /\n421$/);
+  });
+
+  test("ok/HTTP/2 towards the client on a bumped connection (Squid strips h2; the gateway speaks it)", async () => {
+    const r = await run("curl", ["-sS", "--http2", "-o", "/dev/null", "-w", "%{http_version} %{http_code}", "--cacert", rootFile, "-x", `http://127.0.0.1:${port}`, `https://www.shop.example:${origins.httpsPort}/h2`]);
+    assert.equal(r.out, "2 200", r.err);
+    const h1 = await run("curl", ["-sS", "--http1.1", "-o", "/dev/null", "-w", "%{http_version} %{http_code}", "--cacert", rootFile, "-x", `http://127.0.0.1:${port}`, `https://www.shop.example:${origins.httpsPort}/h1`]);
+    assert.equal(h1.out, "1.1 200", h1.err);
+    const mis = await run("curl", ["-sS", "--http2", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: social.example", "--cacert", rootFile, "-x", `http://127.0.0.1:${port}`, `https://www.shop.example:${origins.httpsPort}/`]);
+    assert.equal(mis.out, "421", "another :authority on an h2 connection is misdirected");
+  });
+
+  test("ok/WebSocket upgrade through the explicit proxy is decided and spliced", async () => {
+    const reply = await new Promise<string>((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () =>
+        s.write(`GET http://shop.example:${origins.httpPort}/ws HTTP/1.1\r\nHost: shop.example:${origins.httpPort}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`),
+      );
+      let got = "";
+      s.on("data", (d) => {
+        got += d;
+        if (got.includes("\r\n\r\n")) s.destroy();
+      });
+      s.on("close", () => resolve(got));
+      setTimeout(() => s.destroy(), 5000);
+    });
+    assert.match(reply, /^HTTP\/1\.1 101/);
+    const denied = await new Promise<string>((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => s.write(`GET http://news.example:${origins.httpPort}/ws HTTP/1.1\r\nHost: news.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`));
+      let got = "";
+      s.on("data", (d) => (got += d));
+      s.on("close", () => resolve(got));
+      setTimeout(() => s.destroy(), 5000);
+    });
+    assert.match(denied, /^HTTP\/1\.1 403/);
   });
 
   test("fail/SSH through CONNECT is refused as remote access", async () => {
