@@ -8,7 +8,7 @@ export { normaliseDomain, normalisePath, parsePattern, type InvalidNameReason, t
 export { CategoryDatabase, compileCategories, type CategoryHit, type CategoryLookup, type CategoryOrigin, type CategorySet, type CompileInput, type RejectedEntry } from "./matcher.js";
 export { buildCategoryDatabase, serialiseCategoryDatabase, loadCategoryDatabase, checkProtectedFloor, CategoryDatabaseError, CURATED_SOURCE_INFO, type BuildInput, type BuildResult } from "./database.js";
 export { applyOverrides, type CategoryOverride, type OverrideResult, type OverrideRejection } from "./overrides.js";
-export { CURATED_SEED, PROTECTED_SEED, BASELINE_SEED, SEED_VERSION, isFloorEntry } from "./seed/index.js";
+export { CURATED_SEED, PROTECTED_SEED, BASELINE_SEED, SEED_VERSION } from "./seed/index.js";
 export { type ImportError, type ImportResult, type ListOptions } from "./importers/common.js";
 export { parsePlainList } from "./importers/plain.js";
 export { parseHostsFile } from "./importers/hosts.js";

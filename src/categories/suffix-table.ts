@@ -218,24 +218,6 @@ export class SuffixTable {
     return out;
   }
 
-  /** Full name of an occupied slot, following parent links (bounded: a corrupt cycle ends the name). */
-  nameOf(slot: number): string {
-    const parts: string[] = [];
-    for (let s = slot, depth = 0; s >= 0 && depth < 128; depth++) {
-      parts.push(Buffer.from(this.labelOf(s)).toString("latin1"));
-      s = this.slots[s * WORDS + 1]! - 1;
-    }
-    return parts.join(".");
-  }
-
-  /** Every node with a value, as [name, value]. For checks and tests, not for the data path. */
-  *entries(): IterableIterator<[string, number]> {
-    for (let i = 0; i < this.cap; i++) {
-      const meta = this.slots[i * WORDS]!;
-      if (meta !== 0 && meta >>> 8 !== 0) yield [this.nameOf(i), meta >>> 8];
-    }
-  }
-
   /**
    * Structural check of a table read from outside: every occupied slot has a valid label, a parent that
    * is an occupied slot, canonical padding, long labels inside the pool with their first bytes matching,

@@ -139,10 +139,6 @@ export function isCategoryId(id: string): id is CategoryId {
   return BY_ID.has(id);
 }
 
-export function categoryDefinition(id: CategoryId): CategoryDefinition {
-  return BY_ID.get(id)!;
-}
-
 export function categoryName(id: CategoryId, lang: keyof CategoryNames): string {
   return BY_ID.get(id)!.names[lang];
 }

@@ -3,8 +3,7 @@
  * and always compiled into the category database. The protected part is the floor of p.20: overrides
  * cannot remove it (see overrides.ts) and a gateway refuses a database that lacks it (database.ts).
  */
-import { CURATED_SOURCE, type CuratedEntry } from "../entry.js";
-import { isProtectedCategory } from "../taxonomy.js";
+import type { CuratedEntry } from "../entry.js";
 import { DOH, MALWARE_TESTS, PHISHING_TESTS, PROXY_ANONYMIZER, REMOTE_ACCESS, VPN } from "./baseline.js";
 import { FINANCE_BANKING } from "./finance-banking.js";
 import { GOVERNMENT_LEGAL } from "./government-legal.js";
@@ -36,8 +35,3 @@ export const BASELINE_SEED: readonly CuratedEntry[] = Object.freeze([
 ]);
 
 export const CURATED_SEED: readonly CuratedEntry[] = Object.freeze([...PROTECTED_SEED, ...BASELINE_SEED]);
-
-/** True for a seed entry that is part of the p.20 floor. */
-export function isFloorEntry(e: { readonly source: string; readonly category: string }): boolean {
-  return e.source === CURATED_SOURCE && isProtectedCategory(e.category);
-}
