@@ -98,6 +98,7 @@ export class CategoryDatabase {
   readonly sources: readonly CompiledSource[];
   /** SHA-256 (hex) of the serialised body; set by the serialiser, the database's identity in a snapshot. */
   readonly contentHash: string;
+  /** The compiled arrays, for the serialiser; typed arrays cannot be frozen — treat as read-only. */
   readonly parts: DatabaseParts;
 
   readonly #sets: readonly CategorySet[];
@@ -119,9 +120,7 @@ export class CategoryDatabase {
 
     const hostBuilder = new SuffixTableBuilder();
     this.#urlGroups = parts.urls.map(([host, paths]) => ({ host, paths }));
-    // Descendants first so ancestors share their bytes (see SuffixTableBuilder.add).
-    const groupOf = new Map(this.#urlGroups.map((g, i) => [g.host, i]));
-    for (const host of sortDepthFirst([...groupOf.keys()])) hostBuilder.add(host, groupOf.get(host)! + 1);
+    this.#urlGroups.forEach((g, i) => hostBuilder.add(g.host, i + 1));
     this.#urlHosts = hostBuilder.build();
 
     this.#ipList = parts.ips;
@@ -276,24 +275,6 @@ function v6Key(bytes: Uint8Array, prefix: number): string {
   return s;
 }
 
-function labelCount(name: string): number {
-  let n = 1;
-  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) === 46) n++;
-  return n;
-}
-
-/** Deeper names first, then lexicographic: the insertion order that lets ancestors share bytes. */
-export function sortDepthFirst(names: string[]): string[] {
-  const byDepth: string[][] = [];
-  for (const n of names) (byDepth[labelCount(n)] ??= []).push(n);
-  const out: string[] = [];
-  for (let d = byDepth.length - 1; d >= 0; d--) {
-    const group = byDepth[d];
-    if (group) for (const n of group.sort()) out.push(n);
-  }
-  return out;
-}
-
 export interface CompileInput {
   readonly version: string;
   readonly sources: readonly CategorySource[];
@@ -381,7 +362,8 @@ export function compileCategories(input: CompileInput): { parts: DatabaseParts; 
     return id;
   };
 
-  const domainKeys = sortDepthFirst([...domains.keys()]);
+  // Sorted, so that the same entries in any order build the same table (and the same content hash).
+  const domainKeys = [...domains.keys()].sort();
   const builder = new SuffixTableBuilder();
   for (const k of domainKeys) builder.add(k, setOf(domains.get(k)!));
   const table = builder.build();
