@@ -88,6 +88,8 @@ export class Gateway {
   readonly #inner: http.Server;
   readonly #h2: http2.Http2Server;
   #pendingH2: TunnelContext | null = null;
+  readonly #sessions = new Set<http2.ServerHttp2Session>();
+  readonly #tunnels = new Set<Duplex>();
   readonly #secureContexts = new WeakMap<MintedLeaf, tls.SecureContext>();
   readonly #httpAgent = new http.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256, scheduling: "lifo" });
   readonly #httpsAgent: https.Agent;
@@ -131,6 +133,8 @@ export class Gateway {
     this.#h2.on("sessionError", () => {});
     this.#h2.on("session", (session) => {
       if (this.#pendingH2) (session as unknown as WithCtx)[CTX] = this.#pendingH2;
+      this.#sessions.add(session);
+      session.once("close", () => this.#sessions.delete(session));
     });
   }
 
@@ -145,10 +149,19 @@ export class Gateway {
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((r) => this.server.close(() => r()));
+    // Stop accepting, then cut what is open: server.close() alone waits for every tunnel to end by itself.
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
     for (const s of this.#open) s.destroy();
+    for (const s of this.#sessions) s.destroy();
+    for (const t of this.#tunnels) t.destroy();
+    await closed;
     this.#httpAgent.destroy();
     this.#httpsAgent.destroy();
+  }
+
+  #track(s: Duplex): void {
+    this.#tunnels.add(s);
+    s.once("close", () => this.#tunnels.delete(s));
   }
 
   #now(): number {
@@ -401,6 +414,7 @@ export class Gateway {
     }
     const ip = addrs[0]!;
     const up = net.connect({ host: ip, port, noDelay: true, timeout: this.#t.connectMs });
+    this.#track(up);
     up.once("timeout", () => up.destroy());
     up.once("connect", () => {
       up.setTimeout(this.#t.idleMs, () => up.destroy());
@@ -533,6 +547,7 @@ export class Gateway {
     const up = secure
       ? tls.connect({ host: ip, port, servername: net.isIP(host) ? undefined : host, ...(this.#deps.upstreamCa?.length ? { ca: [...tls.rootCertificates, ...this.#deps.upstreamCa] } : {}), ALPNProtocols: ["http/1.1"] })
       : net.connect({ host: ip, port, noDelay: true });
+    this.#track(up);
     up.once(secure ? "secureConnect" : "connect", () => {
       up.write(lines.join("\r\n") + "\r\n\r\n");
       if (head.length) up.write(head);

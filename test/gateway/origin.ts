@@ -45,7 +45,9 @@ export async function startOrigins(names: string[]): Promise<Origins> {
   };
   const plain = http.createServer(handler(false));
   // A minimal WebSocket endpoint: the upgrade is answered (frames are not needed to test the gateway).
+  const upgraded = new Set<import("node:stream").Duplex>();
   plain.on("upgrade", (req, socket) => {
+    upgraded.add(socket);
     requests.push({ host: (req.headers.host ?? "").replace(/:\d+$/, ""), path: req.url ?? "", secure: false });
     socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n");
     socket.on("error", () => {});
@@ -62,6 +64,7 @@ export async function startOrigins(names: string[]): Promise<Origins> {
     requests,
     async close() {
       plain.closeAllConnections();
+      for (const s of upgraded) s.destroy(); // an upgraded socket is no longer the server's to close
       secure.closeAllConnections();
       await new Promise<void>((r) => plain.close(() => r()));
       await new Promise<void>((r) => secure.close(() => r()));
