@@ -16,6 +16,7 @@ import { registerPortal } from "./api/portal-static.js";
 import client from "prom-client";
 import { startGatewayRuntime, type GatewayRuntime } from "./gateway/runtime.js";
 import { recordDetections } from "./services/unknown-sources.js";
+import { loadIssuing, type IssuingHandle } from "./services/ca.js";
 import { startWorkflows } from "./workflows/index.js";
 
 export interface Running {
@@ -76,7 +77,31 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
     const addr = api.server.address();
     const port = typeof addr === "object" && addr ? addr.port : config.http.port;
     const base = config.http.publicUrl ?? `http://${config.http.host.includes(":") ? `[${config.http.host}]` : config.http.host}:${port}`;
+    // The issuing CA for TLS bump (p.21–23): picked up once an STS administrator activates a root, re-checked
+    // every few seconds until then. Its authority refuses protected names on its own, asking the same category
+    // database the pipeline uses — the second, independent refusal of p.20.
+    let issuing: IssuingHandle | null = null;
+    const isProtected = (name: string) => {
+      const r = gateway?.snapshot()?.categories.lookupDomain(name);
+      return !r || !r.ok || r.protected;
+    };
+    let loadingIssuing = false;
+    const loadIssuingNow = async () => {
+      if (issuing || loadingIssuing) return;
+      loadingIssuing = true;
+      try {
+        issuing = await loadIssuing(store, sealer, isProtected);
+      } catch {
+        issuing = null;
+      } finally {
+        loadingIssuing = false;
+      }
+    };
+    const issuingTimer = setInterval(() => void loadIssuingNow(), 5000);
+    issuingTimer.unref();
     gateway = await startGatewayRuntime({
+      leaves: () => issuing?.leaves ?? null,
+      upstreamCa: (config.proxy.upstreamCaFiles ?? []).map((f) => readFileSync(f, "utf8")),
       db: store.db,
       host: config.proxy.host,
       port: config.proxy.port,
@@ -90,6 +115,7 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
         await recordDetections(store.db, batch.map((d) => ({ address: d.address, at: d.lastSeen.toISOString(), hits: d.hits })));
       },
     });
+    await loadIssuingNow();
     return {
       config,
       store,
@@ -99,6 +125,8 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
       urls: { api: `${base}/api`, openapi: `${base}/api/openapi.json`, proxy: `http://${config.proxy.host.includes(":") ? `[${config.proxy.host}]` : config.proxy.host}:${gateway.port}` },
       gateway,
       async stop() {
+        clearInterval(issuingTimer);
+        issuing?.close();
         await gateway!.stop();
         await api.close();
         await outbox.stop();

@@ -24,6 +24,7 @@ export const ConfigSchema = Type.Object(
         transparentHttpPort: Type.Optional(Port),
         transparentTlsPort: Type.Optional(Port),
         hosts: Type.Record(Type.String(), Type.Array(Type.String()), { description: "static name → addresses map (tests, private zones)" }),
+        upstreamCaFiles: Type.Optional(Type.Array(Type.String(), { description: "PEM files of extra roots trusted for upstream TLS (private CAs), on top of the system store" })),
       },
       { additionalProperties: false },
     ),
