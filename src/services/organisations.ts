@@ -3,7 +3,8 @@ import type { Database } from "../store/schema.js";
 import type { Organisation, OrganisationCreate, OrganisationQuery, OrganisationUpdate } from "../contract/organisations.js";
 import { Problem } from "../contract/problem.js";
 import { scopeOf, type Principal } from "../domain/authz.js";
-import { isExemptClass, type OrganisationClass } from "../domain/organisation.js";
+import { isExemptClass, isMailGatewayEligible, type OrganisationClass } from "../domain/organisation.js";
+import { mailDisconnectionOnStatusChange } from "./applications.js";
 import { isValidBin } from "../domain/catalogue/bin-check.js";
 import { iso, requirePermission, isUniqueViolation, type Ctx } from "./context.js";
 
@@ -99,6 +100,13 @@ export async function updateOrganisation(ctx: Ctx, id: string, input: Organisati
     .executeTakeFirstOrThrow();
   const after = toOrganisation(r);
   await ctx.audit({ action: "organisation.update", entityType: "organisation", entityId: id, before, after });
+  // UGEM p.11: an organisation that is disconnected, or whose class is no longer one the mail gateway serves,
+  // has its mail system disconnected through its mail-gateway application.
+  const wasEligible = before.status === "active" && isMailGatewayEligible(before.class);
+  const isEligible = after.status === "active" && isMailGatewayEligible(after.class);
+  if (wasEligible && !isEligible) {
+    await mailDisconnectionOnStatusChange(ctx.tx, id, after.status !== "active" ? "organisation disconnected" : `class changed to ${after.class}`, ctx.now);
+  }
   return after;
 }
 

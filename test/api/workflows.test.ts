@@ -261,3 +261,24 @@ describe("workflows API", () => {
     assert.equal(r.json.canonical, '{"categories":["news"],"networks":["10.1.2.0/24"]}');
   });
 });
+
+describe("UGEM p.11 through the registry", () => {
+  let w: World;
+  before(async () => {
+    w = await startWorld();
+  });
+  after(() => w.close());
+
+  test("ok/disconnecting an organisation opens the disconnection of its connected mail system", async () => {
+    const app = await w.call(w.tokens.organisation_staff, "POST", "/api/applications/mail-gateway-connection", { document: documents.mail() });
+    assert.equal(app.status, 201, app.body);
+    const connected = await w.call(w.tokens.sts_engineer, "POST", `/api/applications/${app.json.id}/events`, { type: "connected" });
+    assert.equal(connected.status, 200, connected.body);
+    const before = await w.call(w.tokens.sts_admin, "GET", `/api/applications/${app.json.id}`);
+    assert.equal(before.json.state, "connected");
+    const patch = await w.call(w.tokens.sts_admin, "PATCH", `/api/organisations/${w.ids.orgA}`, { status: "disconnected" });
+    assert.equal(patch.status, 200, patch.body);
+    const afterwards = await w.call(w.tokens.sts_admin, "GET", `/api/applications/${app.json.id}`);
+    assert.equal(afterwards.json.state, "disconnection-pending");
+  });
+});
