@@ -26,6 +26,8 @@ export interface Running {
   sealer: Sealer;
   urls: { api: string; openapi: string; proxy: string };
   gateway: GatewayRuntime;
+  /** The durable scheduler of the workflows (tests drive it with tick(now)). */
+  workflows: { scheduler: { tick(now?: Date): Promise<number> } };
   admin: { created: boolean; username: string; password?: string };
   stop(): Promise<void>;
 }
@@ -124,6 +126,7 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
       admin,
       urls: { api: `${base}/api`, openapi: `${base}/api/openapi.json`, proxy: `http://${config.proxy.host.includes(":") ? `[${config.proxy.host}]` : config.proxy.host}:${gateway.port}` },
       gateway,
+      workflows,
       async stop() {
         clearInterval(issuingTimer);
         issuing?.close();
