@@ -290,6 +290,8 @@ describe("portal in Chromium", { skip }, () => {
     await dialog.getByRole("button", { name: "Remove the STS setting" }).click();
     await page.getByRole("dialog", { name: "Remove the STS setting" }).getByRole("button", { name: "Remove the STS setting" }).click();
     await dialog.waitFor({ state: "hidden" });
+    // The year view reloads after the removal; wait for the entry to go rather than counting mid-render.
+    await page.getByText("Transfer by decree").first().waitFor({ state: "detached", timeout: 10_000 });
     assert.equal(await page.getByText("Transfer by decree").count(), 0);
   });
 
