@@ -74,6 +74,18 @@ type AnyResponse = http.ServerResponse | http2.Http2ServerResponse;
 const HOP_BY_HOP = new Set(["connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
 const CERT_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|SIGNATURE_FAILURE|DEPTH_ZERO/;
 
+/** Raw header lines → an object for http.request/writeHead, repeated fields kept as arrays, skipped names dropped. */
+function copyHeaders(raw: readonly string[], skip: (lowerName: string) => boolean): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (skip(name.toLowerCase())) continue;
+    const prev = out[name];
+    out[name] = prev === undefined ? raw[i + 1]! : Array.isArray(prev) ? [...prev, raw[i + 1]!] : [prev, raw[i + 1]!];
+  }
+  return out;
+}
+
 export function clientAddress(s: net.Socket): string {
   const a = s.remoteAddress ?? "";
   return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
@@ -229,15 +241,7 @@ export class Gateway {
       return;
     }
     const ip = addrs[0]!;
-    const headers: Record<string, string | string[]> = {};
-    const raw = req.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i]!;
-      const lower = name.toLowerCase();
-      if (HOP_BY_HOP.has(lower) || lower.startsWith("proxy-") || lower.startsWith(":")) continue;
-      const prev = headers[name];
-      headers[name] = prev === undefined ? raw[i + 1]! : Array.isArray(prev) ? [...prev, raw[i + 1]!] : [prev, raw[i + 1]!];
-    }
+    const headers = copyHeaders(req.rawHeaders, (lower) => HOP_BY_HOP.has(lower) || lower.startsWith("proxy-") || lower.startsWith(":"));
     if (!Object.keys(headers).some((h) => h.toLowerCase() === "host")) headers.Host = t.port === (t.tls ? 443 : 80) ? t.host : `${t.host}:${t.port}`;
     const options: https.RequestOptions = {
       host: ip,
@@ -253,16 +257,8 @@ export class Gateway {
     let bytesDown = 0;
     await new Promise<void>((resolve) => {
       const up = (t.tls ? https : http).request(options, (ures) => {
-        const h: Record<string, string | string[]> = {};
-        const rh = ures.rawHeaders;
-        for (let i = 0; i < rh.length; i += 2) {
-          const name = rh[i]!;
-          const lower = name.toLowerCase();
-          // HTTP/2 forbids connection-specific fields (RFC 9113 §8.2.2); HTTP/1.1 re-frames its own.
-          if (HOP_BY_HOP.has(lower) || (h2 && lower === "host")) continue;
-          const prev = h[name];
-          h[name] = prev === undefined ? rh[i + 1]! : Array.isArray(prev) ? [...prev, rh[i + 1]!] : [prev, rh[i + 1]!];
-        }
+        // HTTP/2 forbids connection-specific fields (RFC 9113 §8.2.2); HTTP/1.1 re-frames its own.
+        const h = copyHeaders(ures.rawHeaders, (lower) => HOP_BY_HOP.has(lower) || (h2 && lower === "host"));
         if (h2) res.writeHead(ures.statusCode ?? 502, h);
         else res.writeHead(ures.statusCode ?? 502, ures.statusMessage, h);
         ures.on("data", (c: Buffer) => (bytesDown += c.length));

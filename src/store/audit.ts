@@ -16,11 +16,8 @@ export interface AuditInput {
   requestId?: string | null;
 }
 
-export async function appendAudit(tx: Transaction<Database>, actor: Principal, input: AuditInput, now = new Date()): Promise<number> {
-  // The single head row serialises appends: concurrent writers queue here instead of forking the chain.
-  const head = await tx.selectFrom("audit_head").select(["seq", "hash"]).where("id", "=", 1).forUpdate().executeTakeFirstOrThrow();
-  const seq = Number(head.seq) + 1;
-  const body: AuditBody = {
+function auditBody(seq: number, actor: Principal, input: AuditInput, now: Date): AuditBody {
+  return {
     seq,
     at: now.toISOString(),
     actor: { id: actor.accountId, username: actor.username, role: actor.role, via: actor.via },
@@ -31,6 +28,13 @@ export async function appendAudit(tx: Transaction<Database>, actor: Principal, i
     after: input.after ?? null,
     requestId: input.requestId ?? null,
   };
+}
+
+export async function appendAudit(tx: Transaction<Database>, actor: Principal, input: AuditInput, now = new Date()): Promise<number> {
+  // The single head row serialises appends: concurrent writers queue here instead of forking the chain.
+  const head = await tx.selectFrom("audit_head").select(["seq", "hash"]).where("id", "=", 1).forUpdate().executeTakeFirstOrThrow();
+  const seq = Number(head.seq) + 1;
+  const body = auditBody(seq, actor, input, now);
   const text = canonicalJson(body);
   const hash = chainHash(head.hash, text);
   await tx
@@ -52,17 +56,7 @@ export async function appendAuditBatch(tx: Transaction<Database>, actor: Princip
   let prev = head.hash;
   const rows = inputs.map((input) => {
     seq++;
-    const body: AuditBody = {
-      seq,
-      at: now.toISOString(),
-      actor: { id: actor.accountId, username: actor.username, role: actor.role, via: actor.via },
-      action: input.action,
-      entityType: input.entityType ?? null,
-      entityId: input.entityId ?? null,
-      before: input.before ?? null,
-      after: input.after ?? null,
-      requestId: input.requestId ?? null,
-    };
+    const body = auditBody(seq, actor, input, now);
     const text = canonicalJson(body);
     const hash = chainHash(prev, text);
     const row = { seq, at: now, action: body.action, entity_type: body.entityType, entity_id: body.entityId, actor_id: actor.accountId, body: text, prev_hash: prev, hash };
