@@ -17,6 +17,10 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
+    # qaqpa runs its own private Postfix instances; never let the package configure a system MTA on port 25.
+    if command -v debconf-set-selections >/dev/null 2>&1; then
+      echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    fi
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
