@@ -49,7 +49,7 @@ const STEP_TIMEOUT_MS = 10_000;
 /** Reads from a duplex until `done(buffer)` returns the number of bytes consumed, or fails on close/timeout. */
 function readUntil(s: net.Socket | tls.TLSSocket, done: (b: Buffer) => number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     const timer = setTimeout(() => fail(new Error("timeout")), STEP_TIMEOUT_MS);
     const onData = (c: Buffer) => {
       buf = buf.length ? Buffer.concat([buf, c]) : c;

@@ -468,7 +468,8 @@ try {
     }
   }
 } finally {
-  await proxy?.stop();
+  // A start that threw midway may have left its proxy half-started; stop it too.
+  await (proxy as Proxy | null)?.stop();
   for (const c of children) await stopChild(c, 2000);
   if (!process.env.QAQPA_BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
 }
