@@ -37,3 +37,17 @@ export function iso(d: Date | string): string {
 export function isUniqueViolation(e: unknown): boolean {
   return typeof e === "object" && e !== null && (e as { code?: string }).code === "23505";
 }
+
+/** A LIKE pattern that finds `text` anywhere, with the pattern characters in it taken literally. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[%_\\]/g, "\\$&")}%`;
+}
+
+/** The name columns an update touches: only the languages the request names. */
+export function namesPatch(input: { nameKk?: string; nameRu?: string; nameEn?: string }): { name_kk?: string; name_ru?: string; name_en?: string } {
+  return {
+    ...(input.nameKk !== undefined ? { name_kk: input.nameKk } : {}),
+    ...(input.nameRu !== undefined ? { name_ru: input.nameRu } : {}),
+    ...(input.nameEn !== undefined ? { name_en: input.nameEn } : {}),
+  };
+}

@@ -3,7 +3,7 @@ import type { Database } from "../store/schema.js";
 import type { TelecomOperator, TelecomOperatorCreate, TelecomOperatorQuery, TelecomOperatorUpdate } from "../contract/operators.js";
 import { Problem } from "../contract/problem.js";
 import { scopeOf, type Principal } from "../domain/authz.js";
-import { iso, requirePermission, isUniqueViolation, type Ctx } from "./context.js";
+import { containsPattern, iso, namesPatch, requirePermission, isUniqueViolation, type Ctx } from "./context.js";
 import { checkBin } from "./organisations.js";
 
 export function toOperator(r: any): TelecomOperator {
@@ -37,7 +37,7 @@ export async function listOperators(ctx: Ctx, q: TelecomOperatorQuery) {
   requirePermission(ctx.principal, "operator.read");
   let base = ctx.tx.selectFrom("telecom_operator").where(operatorScope(ctx.principal));
   if (q.q) {
-    const like = `%${q.q.replace(/[%_\\]/g, "\\$&")}%`;
+    const like = containsPattern(q.q);
     base = base.where((eb) => eb.or([eb("bin", "like", like), eb("name_kk", "ilike", like), eb("name_ru", "ilike", like), eb("name_en", "ilike", like)]));
   }
   const [{ n }] = (await base.select((eb) => eb.fn.countAll<number>().as("n")).execute()) as [{ n: number }];
@@ -84,9 +84,7 @@ export async function updateOperator(ctx: Ctx, id: string, input: TelecomOperato
   const r = await ctx.tx
     .updateTable("telecom_operator")
     .set({
-      ...(input.nameKk !== undefined ? { name_kk: input.nameKk } : {}),
-      ...(input.nameRu !== undefined ? { name_ru: input.nameRu } : {}),
-      ...(input.nameEn !== undefined ? { name_en: input.nameEn } : {}),
+      ...namesPatch(input),
       ...(input.asns !== undefined ? { asns: input.asns } : {}),
       ...(input.notificationEmails !== undefined ? { notification_emails: input.notificationEmails } : {}),
       ...(input.contacts !== undefined ? { contacts: JSON.stringify(input.contacts) } : {}),

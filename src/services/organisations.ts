@@ -6,7 +6,7 @@ import { scopeOf, type Principal } from "../domain/authz.js";
 import { isExemptClass, isMailGatewayEligible, type OrganisationClass } from "../domain/organisation.js";
 import { mailDisconnectionOnStatusChange } from "./applications.js";
 import { isValidBin } from "../domain/catalogue/bin-check.js";
-import { iso, requirePermission, isUniqueViolation, type Ctx } from "./context.js";
+import { containsPattern, iso, namesPatch, requirePermission, isUniqueViolation, type Ctx } from "./context.js";
 
 type Row = Database["organisation"] extends infer T ? { [K in keyof T]: any } : never;
 
@@ -47,7 +47,7 @@ export async function listOrganisations(ctx: Ctx, q: OrganisationQuery) {
   requirePermission(ctx.principal, "organisation.read");
   let base = ctx.tx.selectFrom("organisation").where(organisationScope(ctx.principal));
   if (q.q) {
-    const like = `%${q.q.replace(/[%_\\]/g, "\\$&")}%`;
+    const like = containsPattern(q.q);
     base = base.where((eb) => eb.or([eb("bin", "like", like), eb("name_kk", "ilike", like), eb("name_ru", "ilike", like), eb("name_en", "ilike", like)]));
   }
   if (q.class) base = base.where("class", "=", q.class);
@@ -87,9 +87,7 @@ export async function updateOrganisation(ctx: Ctx, id: string, input: Organisati
   const r = await ctx.tx
     .updateTable("organisation")
     .set({
-      ...(input.nameKk !== undefined ? { name_kk: input.nameKk } : {}),
-      ...(input.nameRu !== undefined ? { name_ru: input.nameRu } : {}),
-      ...(input.nameEn !== undefined ? { name_en: input.nameEn } : {}),
+      ...namesPatch(input),
       ...(input.class !== undefined ? { class: input.class } : {}),
       ...(input.contacts !== undefined ? { contacts: JSON.stringify(input.contacts) } : {}),
       ...(input.status !== undefined ? { status: input.status } : {}),

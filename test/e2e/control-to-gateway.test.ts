@@ -13,6 +13,7 @@ import { defaultConfig } from "../../src/config.js";
 import { startAllInOne, type Running } from "../../src/app.js";
 import { startOrigins, type Origins } from "../gateway/origin.js";
 import { newBin } from "../api/harness.js";
+import { adminToken } from "./support.js";
 
 function curl(args: string[]): Promise<{ out: string; err: string }> {
   return new Promise((resolve) => {
@@ -48,11 +49,7 @@ describe("control plane → gateway", () => {
     cfg.proxy.upstreamCaFiles = [origins.caFile];
     app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: "e2e admin password" });
     proxy = app.urls.proxy;
-    const login = await fetch(app.urls.api + "/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin", password: "e2e admin password" }) });
-    const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
-    const csrf = ((await login.json()) as { csrfToken: string }).csrfToken;
-    const t = await fetch(app.urls.api + "/tokens", { method: "POST", headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" }, body: JSON.stringify({ name: "e2e" }) });
-    token = ((await t.json()) as { token: string }).token;
+    token = await adminToken(app, "e2e admin password", "e2e");
   });
   after(async () => {
     await app.stop();

@@ -15,6 +15,7 @@ import { defaultConfig } from "../../src/config.js";
 import { startAllInOne, type Running } from "../../src/app.js";
 import { startOrigins, type Origins } from "../gateway/origin.js";
 import { newBin } from "../api/harness.js";
+import { adminToken } from "./support.js";
 
 function curl(args: string[]): Promise<string> {
   return new Promise((resolve) => {
@@ -47,11 +48,7 @@ describe("p.13 unknown source addresses, end to end", () => {
     cfg.proxy.port = 0;
     cfg.proxy.hosts = { "search.example": ["127.0.0.1"] };
     app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: "p13 admin password" });
-    const login = await fetch(app.urls.api + "/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin", password: "p13 admin password" }) });
-    const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
-    const csrf = ((await login.json()) as { csrfToken: string }).csrfToken;
-    const t = await fetch(app.urls.api + "/tokens", { method: "POST", headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" }, body: JSON.stringify({ name: "p13" }) });
-    token = ((await t.json()) as { token: string }).token;
+    token = await adminToken(app, "p13 admin password", "p13");
     await api("POST", "/categories/overrides", { action: "add", pattern: "search.example", category: "search-engines", reason: "test directory" });
     await app.gateway.refresh();
   });
