@@ -240,6 +240,8 @@ describe("portal in Chromium", { skip }, () => {
     await page.getByRole("button", { name: "Delete 2001:db8:50::/48" }).click();
     await confirm.getByRole("button", { name: "Delete" }).click();
     await page.getByText("Prefix 2001:db8:50::/48 deleted.").waitFor();
+    // The list reloads after the deletion; wait for the row to go rather than counting mid-render.
+    await page.getByRole("cell", { name: "2001:db8:50::/48", exact: true }).waitFor({ state: "detached", timeout: 10_000 });
     assert.equal(await page.getByRole("cell", { name: "2001:db8:50::/48", exact: true }).count(), 0);
 
     await page.getByLabel("Prefix", { exact: true }).fill("10.60.0.7/16");
