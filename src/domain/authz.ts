@@ -72,6 +72,8 @@ export const PERMISSIONS = {
   // it (p.23); generating, publishing, activating, rotating and revoking are the STS administrator's.
   "ca.read": EVERYONE,
   "ca.write": ["sts_admin"],
+  // Reports (dashboard, transparency report): aggregates only, for STS and the auditor.
+  "report.read": READ_ALL,
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
