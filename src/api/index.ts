@@ -12,6 +12,7 @@ import { incidentRoutes } from "./routes/incidents.js";
 import { policyRoutes } from "./routes/policies.js";
 import { unknownSourceRoutes } from "./routes/unknown-sources.js";
 import { caRoutes } from "./routes/ca.js";
+import { mailRoutes } from "./routes/mail.js";
 import { reportRoutes } from "./routes/reports.js";
 
 export type { ApiDeps, App };
@@ -20,5 +21,6 @@ export async function createApi(deps: ApiDeps, extra: ((app: App, route: Paramet
   return buildApi(deps, (app, route) => {
     for (const r of [authRoutes(deps), registryRoutes(deps), catalogueRoutes(deps), auditRoutes(deps), notificationRoutes(deps), calendarRoutes(deps), gatewayRoutes(deps), applicationRoutes(deps), incidentRoutes(deps), policyRoutes(deps), unknownSourceRoutes(deps), reportRoutes(deps), ...extra]) r(app, route);
     caRoutes(deps)(app, route);
+    mailRoutes(deps)(app, route);
   });
 }

@@ -39,6 +39,10 @@ export const PROBLEMS = {
   QQ_ERR_CA_NOT_INITIALISED: { status: 404, title: "The gateway CA has no root certificate to distribute" },
   QQ_ERR_CA_ALREADY_INITIALISED: { status: 409, title: "The gateway CA is already initialised; rotate instead" },
   QQ_ERR_CA_NO_ACTIVE_ROOT: { status: 409, title: "The gateway CA has no active root certificate" },
+  // Mail gateway (src/services/mail-systems.ts).
+  QQ_ERR_MAIL_SYSTEM_NOT_FOUND: { status: 404, title: "No such mail system" },
+  QQ_ERR_MAIL_SYSTEM_NOT_SUSPENDED: { status: 409, title: "The mail system is not suspended" },
+  QQ_ERR_MAIL_GATEWAY_NOT_RUNNING: { status: 503, title: "The mail gateway does not run on this node" },
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEMS;

@@ -72,6 +72,10 @@ export const PERMISSIONS = {
   // it (p.23); generating, publishing, activating, rotating and revoking are the STS administrator's.
   "ca.read": EVERYONE,
   "ca.write": ["sts_admin"],
+  // Mail gateway (UGEM): an organisation sees its own connected mail systems, STS and the auditor all; telecom
+  // operators carry no mail and see none. STS suspends, releases and deletes held mail after review (UGEM p.12).
+  "mail.read": [...READ_ALL, "organisation_staff"],
+  "mail.write": STS,
   // Reports (dashboard, transparency report): aggregates only, for STS and the auditor.
   "report.read": READ_ALL,
 } as const satisfies Record<string, readonly Role[]>;

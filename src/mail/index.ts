@@ -13,7 +13,7 @@
  *
  * See docs/mail.md.
  */
-export type { Audit, AuditEntity, MailSuspension, MailSystem, MailSystemDirectory, Outbox } from "./ports.js";
+export type { Audit, AuditEntity, MailSuspension, MailSystem, MailSystemDirectory, Outbox, SuspensionChange } from "./ports.js";
 export { MemoryAudit, MemoryMailSystemDirectory, MemoryOutbox, MemoryQueue } from "./memory.js";
 export { AnomalyDetector, DEFAULT_DETECTOR_LIMITS } from "./policy/detector.js";
 export type { AnomalyCode, AnomalyReason, Assessment, DetectorLimits, SystemStats } from "./policy/detector.js";

@@ -6,7 +6,7 @@
  * A mail system is what an applicant connects (UGEM Rules, Appendix, application form): "the name of the
  * e-mail domain connected to UGEM, the owner of the e-mail domain and the IP address of the mail server".
  */
-import type { AnomalyReason, DetectorLimits } from "./policy/detector.js";
+import type { AnomalyReason, DetectorLimits, SystemStats } from "./policy/detector.js";
 
 export interface MailSystem {
   readonly id: string;
@@ -36,12 +36,26 @@ export interface MailSuspension {
   readonly note?: string;
   /** Postfix queue ids put on hold for this suspension (released or deleted with it). */
   readonly heldQueueIds: readonly string[];
+  /** The detector's counters for the system when it was suspended (what STS reviews). */
+  readonly counters?: SystemStats;
+}
+
+/** What ended or changed a suspension, for the store's record of who released or deleted held mail. */
+export interface SuspensionChange {
+  readonly kind: "released" | "deleted";
+  /** The account that acted. */
+  readonly by: string;
+  /** Messages released to the deferred queue / deleted from the hold queue. */
+  readonly count: number;
 }
 
 export interface MailSystemDirectory {
   list(): Promise<readonly MailSystem[]>;
-  /** Persists (or clears, with null) a system's suspension. */
-  setSuspension(systemId: string, suspension: MailSuspension | null): Promise<void>;
+  /**
+   * Persists (or clears, with null) a system's suspension. `change` says why a suspension is cleared
+   * (release) or its held ids emptied (deletion), so the store can record who did it.
+   */
+  setSuspension(systemId: string, suspension: MailSuspension | null, change?: SuspensionChange): Promise<void>;
 }
 
 /** Durable notifications (outbox_message); delivery and retries are the outbox's business. */

@@ -416,3 +416,86 @@ export interface Database {
   ca_leaf_keys: CaLeafKeysTable;
   ca_rotation_step: CaRotationStepTable;
 }
+
+// ── Mail gateway (migration 30) ───────────────────────────────────────────────────────────────────────
+
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface MailSystemTable {
+  id: Generated<string>;
+  organisation_id: string;
+  name: string;
+  owner: string;
+  owner_email: string;
+  server_addresses: ColumnType<string[], string[], string[]>;
+  inbound_host: string;
+  inbound_port: number;
+  status: string;
+  limits: ColumnType<Record<string, number>, string | undefined, string>;
+  connected_at: Timestamp;
+  disconnected_at: NullableTimestamp;
+  disconnect_reason: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface MailDomainTable {
+  id: Generated<string>;
+  mail_system_id: string;
+  application_id: string;
+  domain: string;
+  dkim_selector: string;
+  dkim_sealed_key: string;
+  dkim_public_key: string;
+  connected_at: Timestamp;
+  disconnected_at: NullableTimestamp;
+}
+
+export interface MailSuspensionTable {
+  id: Generated<string>;
+  mail_system_id: string;
+  since: Timestamp;
+  reasons: ColumnType<unknown[], string | undefined, string>;
+  suspended_by: string;
+  note: string | null;
+  counters: ColumnType<Record<string, unknown>, string | undefined, string>;
+  held_queue_ids: ColumnType<string[], string[] | undefined, string[]>;
+  released_at: NullableTimestamp;
+  released_by: string | null;
+  released_count: number | null;
+  deleted_at: NullableTimestamp;
+  deleted_by: string | null;
+  deleted_count: number | null;
+}
+
+export interface MailDeliveryStatTable {
+  mail_system_id: string;
+  hour: Timestamp;
+  sent: Generated<number>;
+  deferred: Generated<number>;
+  bounced: Generated<number>;
+  other: Generated<number>;
+}
+
+export interface MailAuthResultTable {
+  id: Generated<string>;
+  received_at: Timestamp;
+  mail_system_id: string | null;
+  client_address: string;
+  helo: string | null;
+  mail_from: string | null;
+  header_from_domain: string | null;
+  message_id: string | null;
+  spf: string;
+  dkim: string;
+  dkim_domains: ColumnType<string[], string[] | undefined, string[]>;
+  dmarc: string;
+  dmarc_policy: string | null;
+}
+
+export interface Database {
+  mail_system: MailSystemTable;
+  mail_domain: MailDomainTable;
+  mail_suspension: MailSuspensionTable;
+  mail_delivery_stat: MailDeliveryStatTable;
+  mail_auth_result: MailAuthResultTable;
+}

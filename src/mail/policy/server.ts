@@ -524,6 +524,7 @@ export class MailPolicyService {
       by: actor.by,
       ...(actor.note ? { note: actor.note } : {}),
       heldQueueIds: [],
+      counters: this.engine.detector.stats(systemId, this.#clock()),
     };
     this.#suspensions.set(systemId, suspension);
     // Persisted first: if anything below fails, the system stays suspended after a restart (fail closed).
@@ -559,7 +560,7 @@ export class MailPolicyService {
       if (!s) throw new MailSystemNotSuspendedError(systemId);
       const released = await this.#o.queue.release(s.heldQueueIds);
       await this.#o.queue.deliver(released);
-      await this.#o.directory.setSuspension(systemId, null);
+      await this.#o.directory.setSuspension(systemId, null, { kind: "released", by: actor.by, count: released.length });
       this.#suspensions.delete(systemId);
       this.engine.setSuspended(systemId, false);
       // The burst that caused the suspension must not re-trigger it on the next message.
@@ -580,7 +581,7 @@ export class MailPolicyService {
       if (!s) throw new MailSystemNotSuspendedError(systemId);
       const deleted = await this.#o.queue.remove(s.heldQueueIds, "hold");
       const after: MailSuspension = { ...s, heldQueueIds: [] };
-      await this.#o.directory.setSuspension(systemId, after);
+      await this.#o.directory.setSuspension(systemId, after, { kind: "deleted", by: actor.by, count: deleted.length });
       this.#suspensions.set(systemId, after);
       const errors: string[] = [];
       await this.#notify(system, deletedNotice(system, deleted.length, actor.by), errors);
