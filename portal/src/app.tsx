@@ -24,6 +24,10 @@ import { AccountFormPage } from "./features/accounts/form.js";
 import { AuditPage } from "./features/audit/audit.js";
 import { CalendarPage } from "./features/calendar/calendar.js";
 import { NotificationsPage } from "./features/notifications/notifications.js";
+import { WhatIfPage } from "./features/gateway/what-if.js";
+import { CategoriesPage } from "./features/categories/categories.js";
+import { CaPage } from "./features/ca/ca.js";
+import { TransparencyPage } from "./features/transparency/transparency.js";
 
 interface Route {
   path: string;
@@ -50,6 +54,10 @@ const ROUTES: Route[] = [
   { path: "/audit", permission: "audit.read", render: () => <AuditPage /> },
   { path: "/calendar", permission: "calendar.read", render: () => <CalendarPage /> },
   { path: "/notifications", permission: "notification.read", render: () => <NotificationsPage /> },
+  { path: "/gateway/what-if", permission: "gateway.what-if", render: () => <WhatIfPage /> },
+  { path: "/categories", permission: "category.read", render: () => <CategoriesPage /> },
+  { path: "/ca", permission: "ca.read", render: () => <CaPage /> },
+  { path: "/transparency", permission: "report.read", render: () => <TransparencyPage /> },
 ];
 
 function NotFound({ forbidden }: { forbidden: boolean }) {

@@ -30,6 +30,10 @@ export const NAV: NavItem[] = [
   { to: "/audit", label: (t) => t("nav.audit"), permission: "audit.read" },
   { to: "/calendar", label: (t) => t("nav.calendar"), permission: "calendar.read" },
   { to: "/notifications", label: (t) => t("nav.notifications"), permission: "notification.read" },
+  { to: "/gateway/what-if", label: (t) => t("nav.whatIf"), permission: "gateway.what-if" },
+  { to: "/categories", label: (t) => t("nav.categories"), permission: "category.read" },
+  { to: "/ca", label: (t) => t("nav.ca"), permission: "ca.read" },
+  { to: "/transparency", label: (t) => t("nav.transparency"), permission: "report.read" },
 ];
 
 const LANGUAGE_NAMES: Record<Language, string> = { kk: "Қазақша", ru: "Русский", en: "English" };

@@ -1,0 +1,288 @@
+/**
+ * The category database (p.20): look a domain or URL up and see its categories with the list each came
+ * from; STS overrides (add a category to a pattern, or remove one), with the p.20 floor explained when an
+ * override would remove a protected entry; the imported list sources with licence and version.
+ */
+import { useRef, useState, type FormEvent } from "react";
+import { useTranslation } from "react-i18next";
+import { ApiError } from "../../api/client.js";
+import { useLoad } from "../../hooks.js";
+import { useCan } from "../../session.js";
+import { setQuery, useLocation } from "../../router.js";
+import { PageHeader } from "../../components/page.js";
+import { Table } from "../../components/table.js";
+import { Empty, Loading, ProblemMessage } from "../../components/states.js";
+import { SelectField, TextField, focusFirstError } from "../../components/fields.js";
+import { Confirm } from "../../components/dialog.js";
+import { formatDate, formatDateTime, formatNumber } from "../../i18n/format.js";
+import { categories, type CategoryLookup, type CategoryOverride, type CategorySource } from "../gateway/api.js";
+import { useCategories } from "./names.js";
+import { downloadCsv } from "../transparency/download.js";
+
+export function CategoriesPage() {
+  const { t } = useTranslation();
+  const can = useCan();
+  return (
+    <section>
+      <PageHeader title={t("categoryDb.title")} lead={t("categoryDb.lead")} />
+      <Lookup />
+      <Overrides writable={can("category.write")} />
+      <Sources />
+    </section>
+  );
+}
+
+function Lookup() {
+  const { t } = useTranslation();
+  const { query } = useLocation();
+  const host = query.get("host") ?? "";
+  const path = query.get("path") ?? "";
+  const [hostDraft, setHostDraft] = useState(host);
+  const [pathDraft, setPathDraft] = useState(path);
+  const cats = useCategories();
+  const r = useLoad<CategoryLookup | null>((signal) => (host ? categories.lookup(host, path || undefined, signal) : Promise.resolve(null)), [host, path]);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setQuery({ host: hostDraft.trim(), path: pathDraft.trim() }, { replace: true });
+  };
+  return (
+    <div className="panel">
+      <h2 className="section-title">{t("categoryDb.lookupTitle")}</h2>
+      <form className="filters" role="search" onSubmit={submit}>
+        <TextField label={t("categoryDb.host")} hint={t("categoryDb.hostHint")} value={hostDraft} onValue={setHostDraft} spellCheck={false} required />
+        <TextField label={t("categoryDb.path")} hint={t("categoryDb.pathHint")} value={pathDraft} onValue={setPathDraft} spellCheck={false} />
+        <button type="submit" className="btn btn-primary">
+          {t("categoryDb.lookup")}
+        </button>
+      </form>
+      <div aria-live="polite">
+        {!host ? null : r.error !== undefined ? (
+          <ProblemMessage error={r.error} onRetry={r.reload} />
+        ) : r.loading || !r.data ? (
+          <Loading />
+        ) : !r.data.valid ? (
+          <p className="error">{t("categoryDb.invalidHost", { host: r.data.host, reason: r.data.reason ?? "" })}</p>
+        ) : r.data.hits.length === 0 ? (
+          <Empty>{t("categoryDb.noHits", { host: r.data.host })}</Empty>
+        ) : (
+          <>
+            <p data-testid="lookup-summary">
+              {t("categoryDb.hitsFor", { host: r.data.host })}
+              {r.data.protected && (
+                <>
+                  {" "}
+                  <span className="badge badge-protected">{t("categoryDb.protected")}</span> {t("categoryDb.protectedNote")}
+                </>
+              )}
+            </p>
+            <Table
+              caption={t("categoryDb.lookupTitle")}
+              rows={r.data.hits}
+              rowKey={(h) => `${h.kind}:${h.pattern}`}
+              columns={[
+                { key: "pattern", header: t("categoryDb.pattern"), cell: (h) => <span className="mono">{h.pattern}</span> },
+                { key: "kind", header: t("categoryDb.matchKind"), cell: (h) => <span className="mono">{h.kind}</span> },
+                { key: "categories", header: t("categoryDb.categories"), cell: (h) => h.categories.map((c) => cats.name(c)).join(", ") },
+                { key: "origins", header: t("categoryDb.origins"), cell: (h) => <span className="mono">{h.origins.join(", ")}</span> },
+                { key: "protected", header: t("categoryDb.protected"), cell: (h) => (h.protected ? t("categoryDb.yes") : t("categoryDb.no")) },
+              ]}
+            />
+          </>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function Overrides({ writable }: { writable: boolean }) {
+  const { t } = useTranslation();
+  const cats = useCategories();
+  const list = useLoad((s) => categories.overrides(s), []);
+  const [action, setAction] = useState<"add" | "remove">("add");
+  const [pattern, setPattern] = useState("");
+  const [category, setCategory] = useState("");
+  const [reason, setReason] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [notice, setNotice] = useState("");
+  const [toDelete, setToDelete] = useState<CategoryOverride | null>(null);
+  const [deleteError, setDeleteError] = useState<unknown>();
+  const form = useRef<HTMLFormElement>(null);
+
+  async function add(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setNotice("");
+    try {
+      const o = await categories.addOverride({ action, pattern: pattern.trim(), category, reason: reason.trim() });
+      setNotice(t("categoryDb.overrideSaved", { pattern: o.pattern }));
+      setPattern("");
+      setReason("");
+      list.reload();
+    } catch (err) {
+      setError(err);
+      focusFirstError(form.current);
+    } finally {
+      setBusy(false);
+    }
+  }
+  async function remove() {
+    if (!toDelete) return;
+    setDeleteError(undefined);
+    try {
+      await categories.removeOverride(toDelete.id);
+      setNotice(t("categoryDb.overrideDeleted", { pattern: toDelete.pattern }));
+      setToDelete(null);
+      list.reload();
+    } catch (err) {
+      setDeleteError(err);
+    }
+  }
+  const fe = error instanceof ApiError ? error.byPath() : {};
+  // p.20 is a floor: the API refuses an override that would take a protected category off a curated entry.
+  const floor = error instanceof ApiError && /protected-floor|p\.20/.test(error.detail);
+  const rows = list.data ?? [];
+  return (
+    <div className="panel">
+      <div className="section-head">
+        <h2 className="section-title">{t("categoryDb.overridesTitle")}</h2>
+        <button
+          type="button"
+          className="btn"
+          disabled={rows.length === 0}
+          onClick={() =>
+            downloadCsv(
+              "category-overrides.csv",
+              ["pattern", "action", "category", "reason", "decided_by", "created_at"],
+              rows.map((o) => [o.pattern, o.action, o.category, o.reason, o.decidedBy, o.createdAt]),
+            )
+          }
+        >
+          {t("categoryDb.exportCsv")}
+        </button>
+      </div>
+      <p className="muted">{t("categoryDb.overridesLead")}</p>
+      {notice && (
+        <p className="notice notice-ok" role="status">
+          {notice}
+        </p>
+      )}
+      {list.error !== undefined ? (
+        <ProblemMessage error={list.error} onRetry={list.reload} />
+      ) : !list.data ? (
+        <Loading />
+      ) : rows.length === 0 ? (
+        <Empty>{t("categoryDb.noOverrides")}</Empty>
+      ) : (
+        <Table<CategoryOverride>
+          caption={t("categoryDb.overridesTitle")}
+          rows={rows}
+          rowKey={(o) => o.id}
+          columns={[
+            { key: "pattern", header: t("categoryDb.pattern"), cell: (o) => <span className="mono">{o.pattern}</span> },
+            { key: "action", header: t("categoryDb.action"), cell: (o) => (o.action === "add" ? t("categoryDb.actionAdd") : t("categoryDb.actionRemove")) },
+            { key: "category", header: t("categoryDb.category"), cell: (o) => cats.name(o.category) },
+            { key: "reason", header: t("categoryDb.reason"), cell: (o) => o.reason },
+            { key: "by", header: t("categoryDb.decidedBy"), cell: (o) => `${o.decidedBy}, ${formatDateTime(o.createdAt)}` },
+            ...(writable
+              ? [
+                  {
+                    key: "actions",
+                    header: t("common.actions"),
+                    cell: (o: CategoryOverride) => (
+                      <button type="button" className="btn btn-danger-outline" aria-label={t("categoryDb.deleteOverrideOf", { pattern: o.pattern })} onClick={() => setToDelete(o)}>
+                        {t("common.delete")}
+                      </button>
+                    ),
+                  },
+                ]
+              : []),
+          ]}
+        />
+      )}
+      {writable && (
+        <form ref={form} onSubmit={(e) => void add(e)} noValidate className="override-form">
+          <h3 className="small-title">{t("categoryDb.newOverride")}</h3>
+          <div className="grid-2">
+            <SelectField
+              label={t("categoryDb.action")}
+              value={action}
+              onValue={(v) => setAction(v as "add" | "remove")}
+              options={[
+                { value: "add", label: t("categoryDb.actionAdd") },
+                { value: "remove", label: t("categoryDb.actionRemove") },
+              ]}
+            />
+            <SelectField
+              label={t("categoryDb.category")}
+              value={category}
+              onValue={setCategory}
+              required
+              error={fe["/category"]}
+              path="/category"
+              options={[{ value: "", label: t("common.choose") }, ...cats.list.map((c) => ({ value: c.id, label: cats.name(c.id) }))]}
+            />
+          </div>
+          <TextField label={t("categoryDb.pattern")} hint={t("categoryDb.patternHint")} value={pattern} onValue={setPattern} required error={fe["/pattern"]} path="/pattern" spellCheck={false} />
+          <TextField label={t("categoryDb.reason")} hint={t("categoryDb.reasonHint")} value={reason} onValue={setReason} required error={fe["/reason"]} path="/reason" />
+          {floor && (
+            <div className="notice notice-warn" role="alert">
+              <p>
+                <strong>{t("categoryDb.floorTitle")}</strong>
+              </p>
+              <p>{t("categoryDb.floorText")}</p>
+            </div>
+          )}
+          {error !== undefined && !floor && !(error instanceof ApiError && error.fieldErrors.length) && <ProblemMessage error={error} />}
+          <div className="form-actions">
+            <button type="submit" className="btn btn-primary" disabled={busy}>
+              {t("categoryDb.saveOverride")}
+            </button>
+          </div>
+        </form>
+      )}
+      <Confirm
+        title={t("categoryDb.deleteOverrideTitle")}
+        message={toDelete ? t("categoryDb.deleteOverrideText", { pattern: toDelete.pattern, category: cats.name(toDelete.category) }) : ""}
+        confirmLabel={t("common.delete")}
+        open={toDelete !== null}
+        onConfirm={() => void remove()}
+        onCancel={() => setToDelete(null)}
+      >
+        {deleteError !== undefined && <ProblemMessage error={deleteError} />}
+      </Confirm>
+    </div>
+  );
+}
+
+function Sources() {
+  const { t } = useTranslation();
+  const r = useLoad((s) => categories.sources(s), []);
+  return (
+    <div className="panel">
+      <h2 className="section-title">{t("categoryDb.sourcesTitle")}</h2>
+      {r.error !== undefined ? (
+        <ProblemMessage error={r.error} onRetry={r.reload} />
+      ) : !r.data ? (
+        <Loading />
+      ) : r.data.length === 0 ? (
+        <Empty>{t("categoryDb.noSources")}</Empty>
+      ) : (
+        <Table<CategorySource>
+          caption={t("categoryDb.sourcesTitle")}
+          rows={r.data}
+          rowKey={(s) => s.name}
+          columns={[
+            { key: "name", header: t("categoryDb.sourceName"), cell: (s) => <span className="mono">{s.name}</span> },
+            { key: "version", header: t("categoryDb.version"), cell: (s) => s.version },
+            { key: "fetched", header: t("categoryDb.fetched"), cell: (s) => formatDate(s.fetched) },
+            { key: "licence", header: t("categoryDb.licence"), cell: (s) => s.licence },
+            { key: "entries", header: t("categoryDb.entries"), className: "num", cell: (s) => formatNumber(s.entries) },
+            { key: "imported", header: t("categoryDb.imported"), cell: (s) => `${s.importedBy}, ${formatDateTime(s.importedAt)}` },
+          ]}
+        />
+      )}
+    </div>
+  );
+}
