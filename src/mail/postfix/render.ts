@@ -83,8 +83,51 @@ export interface RenderOptions {
   readonly postmasterAddress?: string;
   readonly mailOwner?: string;
   readonly setgidGroup?: string;
+  /**
+   * The authentication filter (auth/filter.ts) as an after-queue content filter: every queued message goes
+   * to `filter` over SMTP with XFORWARD, which signs or verifies it and re-injects it on `reinject` — a
+   * second smtpd on loopback without the content filter and the policy service.
+   */
+  readonly contentFilter?: { readonly filter: Endpoint; readonly reinject: Endpoint };
   /** Further main.cf parameters (e.g. shorter queue backoff in tests); validated like the rest. */
   readonly extra?: Readonly<Record<string, string>>;
+}
+
+/** The name of the master.cf smtp client that delivers to the authentication filter. */
+export const FILTER_SERVICE = "qaqpa-filter";
+
+function loopback(e: Endpoint, what: string): Endpoint {
+  const ip = normaliseIp(e.host);
+  if (!ip || !(ip === "::1" || ip.startsWith("127."))) throw new RenderError(`${what}: must be a loopback address`);
+  return { host: ip, port: port(e.port, what) };
+}
+
+/** master.cf lines of the content filter's smtp client and the re-injection smtpd (FILTER_README). */
+function filterServices(cf: { filter: Endpoint; reinject: Endpoint }): string[] {
+  const r = loopback(cf.reinject, "contentFilter.reinject");
+  const name = listenerName(r);
+  return [
+    `${FILTER_SERVICE}\tunix\t-\t-\tn\t-\t20\tsmtp`,
+    `  -o syslog_name=postfix/${FILTER_SERVICE}`,
+    "  -o smtp_send_xforward_command=yes",
+    "  -o disable_mime_output_conversion=yes",
+    "  -o smtp_tls_security_level=none",
+    `${name}\tinet\tn\t-\tn\t-\t20\tsmtpd`,
+    "  -o syslog_name=postfix/reinject",
+    "  -o content_filter=",
+    "  -o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_milters,no_address_mappings",
+    "  -o smtpd_helo_restrictions=",
+    "  -o smtpd_client_restrictions=",
+    "  -o smtpd_sender_restrictions=",
+    "  -o smtpd_recipient_restrictions=permit_mynetworks,reject",
+    "  -o smtpd_relay_restrictions=permit_mynetworks,reject",
+    "  -o smtpd_data_restrictions=",
+    "  -o smtpd_end_of_data_restrictions=",
+    "  -o mynetworks=127.0.0.0/8,[::1]/128",
+    "  -o smtpd_authorized_xforward_hosts=127.0.0.0/8,[::1]/128",
+    "  -o smtpd_client_event_limit_exceptions=127.0.0.0/8,[::1]/128",
+    "  -o smtpd_tls_security_level=none",
+  ];
 }
 
 export interface RenderedPostfix {
@@ -287,6 +330,10 @@ export function renderPostfix(systems: readonly MailSystem[], o: RenderOptions):
     if (!/^[^\s@,]+@[^\s@,]+$/.test(a)) throw new RenderError("postmasterAddress: not an address");
     for (const k of ["bounce_notice_recipient", "2bounce_notice_recipient", "delay_notice_recipient", "error_notice_recipient"]) set(k, a);
   }
+  if (o.contentFilter) {
+    const f = loopback(o.contentFilter.filter, "contentFilter.filter");
+    set("content_filter", `${FILTER_SERVICE}:${nexthop(f, "contentFilter.filter")}`);
+  }
   for (const [k, v] of Object.entries(o.extra ?? {})) {
     if (!PARAM.test(k)) throw new RenderError(`extra: not a parameter name: ${JSON.stringify(k)}`);
     set(k, v);
@@ -327,6 +374,7 @@ export function renderPostfix(systems: readonly MailSystem[], o: RenderOptions):
     "anvil\tunix\t-\t-\tn\t-\t1\tanvil",
     "scache\tunix\t-\t-\tn\t-\t1\tscache",
     "postlog\tunix-dgram\tn\t-\tn\t-\t1\tpostlogd",
+    ...(o.contentFilter ? filterServices(o.contentFilter) : []),
     "",
   ].join("\n");
 

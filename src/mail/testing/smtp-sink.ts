@@ -18,6 +18,10 @@ export interface SinkMessage {
   readonly messageId: string | undefined;
   readonly remoteAddress: string | undefined;
   readonly receivedAt: number;
+  /** EHLO/HELO argument of the session. */
+  readonly helo: string;
+  /** XFORWARD attributes (ADDR, NAME, HELO, PROTO, SOURCE) sent by Postfix's smtp client, upper-case keys. */
+  readonly xforward: Readonly<Record<string, string>>;
 }
 
 export interface SmtpSinkOptions {
@@ -28,6 +32,13 @@ export interface SmtpSinkOptions {
   readonly rcptReply?: (recipient: string) => string | undefined;
   /** Largest DATA accepted before the sink gives up on the connection. */
   readonly maxMessageBytes?: number;
+  /** Offer XFORWARD (Postfix's smtp client then forwards the original client's address and HELO). */
+  readonly xforward?: boolean;
+  /**
+   * Handles each message instead of recording it: resolves with the reply line to send after the final
+   * dot ("250 …", "451 …"). Commands after it wait until the reply is sent. A rejection answers 451.
+   */
+  readonly onMessage?: (m: SinkMessage) => Promise<string>;
 }
 
 const CRLF_DOT_CRLF = Buffer.from("\r\n.\r\n");
@@ -119,10 +130,14 @@ export class SmtpSink {
     let scanFrom = 0;
     let from = "";
     let rcpts: string[] = [];
+    let helo = "";
+    let xforward: Record<string, string> = {};
+    let busy = false;
     socket.write(`220 ${hostname} ESMTP sink\r\n`);
 
     const onData = (): void => {
       for (;;) {
+        if (busy) return;
         if (inData) {
           const idx = buf.indexOf(CRLF_DOT_CRLF, Math.max(0, scanFrom - 4));
           if (idx < 0) {
@@ -139,9 +154,24 @@ export class SmtpSink {
           const data = Buffer.from(raw.startsWith("..") ? raw.slice(1) : raw, "latin1");
           buf = buf.subarray(idx + CRLF_DOT_CRLF.length);
           inData = false;
-          this.messages.push({ mailFrom: from, rcptTo: rcpts, data, messageId: messageIdOf(data), remoteAddress: socket.remoteAddress, receivedAt: Date.now() });
+          const message: SinkMessage = { mailFrom: from, rcptTo: rcpts, data, messageId: messageIdOf(data), remoteAddress: socket.remoteAddress, receivedAt: Date.now(), helo, xforward };
           from = "";
           rcpts = [];
+          xforward = {};
+          const handler = this.#o.onMessage;
+          if (handler) {
+            busy = true;
+            handler(message)
+              .catch(() => "451 4.3.0 Error: message not processed, try again later")
+              .then((reply) => {
+                busy = false;
+                if (socket.destroyed) return;
+                socket.write(`${reply}\r\n`);
+                onData();
+              });
+            return;
+          }
+          this.messages.push(message);
           socket.write(`250 2.0.0 Ok: queued as S${this.messages.length}\r\n`);
           for (const w of [...this.#waiters]) {
             if (this.messages.length >= w.n) {
@@ -160,11 +190,24 @@ export class SmtpSink {
         buf = buf.subarray(nl + 2);
         const verb = line.slice(0, 4).toUpperCase();
         const arg = line.slice(4);
+        if (this.#o.xforward && /^XFORWARD /i.test(line)) {
+          // XFORWARD_README: "XFORWARD NAME=… ADDR=… HELO=…"; [UNAVAILABLE] and [TEMPUNAVAIL] mean unknown.
+          for (const kv of line.slice(9).trim().split(/\s+/)) {
+            const eq = kv.indexOf("=");
+            if (eq <= 0) continue;
+            const v = kv.slice(eq + 1);
+            if (v !== "[UNAVAILABLE]" && v !== "[TEMPUNAVAIL]") xforward[kv.slice(0, eq).toUpperCase()] = v;
+          }
+          socket.write("250 2.0.0 Ok\r\n");
+          continue;
+        }
         switch (verb) {
           case "EHLO":
-            socket.write(`250-${hostname}\r\n250-PIPELINING\r\n250-SIZE ${max}\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES\r\n`);
+            helo = arg.trim();
+            socket.write(`250-${hostname}\r\n250-PIPELINING\r\n250-SIZE ${max}\r\n250-8BITMIME\r\n${this.#o.xforward ? "250-XFORWARD NAME ADDR PROTO HELO SOURCE\r\n" : ""}250 ENHANCEDSTATUSCODES\r\n`);
             break;
           case "HELO":
+            helo = arg.trim();
             socket.write(`250 ${hostname}\r\n`);
             break;
           case "MAIL":

@@ -21,6 +21,7 @@ import { accountIds, checkPostfix, PostfixInstance } from "../../../src/mail/pos
 import { findExecutable, runCommand } from "../../../src/mail/postfix/exec.js";
 import { SmtpSink } from "../../../src/mail/testing/smtp-sink.js";
 import { SmtpClient, buildMessage, type SendResult } from "../../../src/mail/testing/smtp-client.js";
+import { AuthFilter, classifyBySnapshot, type AuthFilterOptions } from "../../../src/mail/auth/filter.js";
 
 export const SYS_A_IP = "127.0.0.3";
 export const SYS_B_IP = "127.0.0.4";
@@ -84,6 +85,8 @@ export interface GatewayOptions {
   readonly detectorLimits?: Partial<DetectorLimits>;
   readonly holdGraceMs?: number;
   readonly tuning?: Record<string, string>;
+  /** Run the authentication filter as Postfix's content filter (needs the in-process policy service). */
+  readonly authFilter?: Pick<AuthFilterOptions, "verifier" | "signer" | "record">;
 }
 
 export interface Gateway {
@@ -97,6 +100,7 @@ export interface Gateway {
   readonly outbox: MemoryOutbox;
   readonly audit: MemoryAudit;
   readonly systems: readonly MailSystem[];
+  readonly filter: AuthFilter | undefined;
   close(): Promise<void>;
 }
 
@@ -160,8 +164,21 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     } else if (o.policy !== "none") {
       policyPort = o.policy.port;
     }
+    let filter: AuthFilter | undefined;
+    let contentFilter: { filter: { host: string; port: number }; reinject: { host: string; port: number } } | undefined;
+    if (o.authFilter) {
+      const p = policy;
+      if (!p) throw new Error("the authentication filter classifies by the in-process policy service's snapshot");
+      const reinject = { host: "127.0.0.1", port: await freePort() };
+      const f = new AuthFilter({ ...o.authFilter, reinject, classify: classifyBySnapshot(() => p.snapshot), hostname: "ugem.test.kz" });
+      await f.start();
+      cleanup.push(() => f.close());
+      filter = f;
+      contentFilter = { filter: { host: "127.0.0.1", port: f.port }, reinject };
+    }
     await instance.apply(sys, {
       policy: policyPath ? { path: policyPath, timeoutSeconds: 10 } : policyPort === undefined ? null : { host: "127.0.0.1", port: policyPort, timeoutSeconds: 10 },
+      ...(contentFilter ? { contentFilter } : {}),
     });
     await instance.start();
     let follower: LogFollower | undefined;
@@ -172,7 +189,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       cleanup.push(() => f.close());
     }
     await waitForSmtp(smtpPort);
-    return { instance, smtpPort, policy, orgA, orgB, internet, directory, outbox, audit, systems: sys, close };
+    return { instance, smtpPort, policy, orgA, orgB, internet, directory, outbox, audit, systems: sys, filter, close };
   } catch (e) {
     await close();
     throw e;
