@@ -83,7 +83,7 @@ export function CaPage() {
       ) : (
         <Lifecycle items={list.data.items} writable={can("ca.write")} onChange={reload} />
       )}
-      {account.role !== "operator_staff" && account.role !== "organisation_staff" && <Adoption tick={tick} />}
+      {account.role !== "operator_staff" && account.role !== "organisation_staff" && <Adoption tick={tick} roots={(list.data?.items ?? []).filter((c) => c.kind === "root")} />}
     </section>
   );
 }
@@ -159,8 +159,10 @@ function Lifecycle({ items, writable, onChange }: { items: CaCertificate[]; writ
       setBusy("");
     }
   }
-  const steps = items.flatMap((c) => c.scheduled.map((s) => ({ ...s, subject: c.subject, kind: c.kind })));
+  const steps = items.flatMap((c) => c.scheduled.map((s) => ({ ...s, subject: c.subject, kind: c.kind }))).sort((a, b) => a.at.localeCompare(b.at));
   const hasActiveRoot = items.some((c) => c.kind === "root" && c.state === "active");
+  // An intermediate activates on its own only under an active root (after an intermediate rotation).
+  const parentActive = (c: CaCertificate) => items.some((p) => p.id === c.parentId && p.state === "active");
   return (
     <div className="panel">
       <div className="section-head">
@@ -212,7 +214,7 @@ function Lifecycle({ items, writable, onChange }: { items: CaCertificate[]; writ
                             {t("gatewayCa.publish")}
                           </button>
                         )}
-                        {((c.kind === "root" && c.state === "published") || (c.kind === "intermediate" && c.state === "generated" && hasActiveRoot)) && (
+                        {((c.kind === "root" && c.state === "published") || (c.kind === "intermediate" && c.state === "generated" && parentActive(c))) && (
                           <button type="button" className="btn" disabled={!!busy} aria-label={t("gatewayCa.activateOf", { subject: c.subject })} onClick={() => void run(t("gatewayCa.activating"), () => ca.activate(c.id), t("gatewayCa.activated"))}>
                             {t("gatewayCa.activate")}
                           </button>
@@ -323,7 +325,7 @@ const fingerprintOf = (a: DistributionView) => String((a.document as { fingerpri
 const ackLabel = (t: TFunction, s: string) => (s === "acknowledged" ? t("gatewayCa.ack.acknowledged") : s === "withdrawn" ? t("gatewayCa.ack.withdrawn") : t("gatewayCa.ack.notified"));
 
 /** STS and the auditor: per root, which operators acknowledged passing it on (p.22). */
-function Adoption({ tick }: { tick: number }) {
+function Adoption({ tick, roots }: { tick: number; roots: CaCertificate[] }) {
   const { t } = useTranslation();
   const r = useDistributions(tick);
   const items = r.data ?? [];
@@ -346,8 +348,12 @@ function Adoption({ tick }: { tick: number }) {
           return (
             <div key={fp} className="adoption">
               <h3 className="small-title">
-                <span className="mono break">{fp}</span>
+                {t("gatewayCa.adoptionOf", { subject: roots.find((c) => c.sha256 === fp)?.subject ?? "—", state: (() => {
+                  const c = roots.find((x) => x.sha256 === fp);
+                  return c ? stateLabel(t, c.state) : "—";
+                })() })}
               </h3>
+              <p className="mono break small">SHA-256 {fp}</p>
               <p>
                 <strong>{t("gatewayCa.adoptionCount", { done: formatNumber(done), total: formatNumber(apps.length) })}</strong>
               </p>

@@ -83,7 +83,7 @@ function Lookup() {
                 { key: "pattern", header: t("categoryDb.pattern"), cell: (h) => <span className="mono">{h.pattern}</span> },
                 { key: "kind", header: t("categoryDb.matchKind"), cell: (h) => <span className="mono">{h.kind}</span> },
                 { key: "categories", header: t("categoryDb.categories"), cell: (h) => h.categories.map((c) => cats.name(c)).join(", ") },
-                { key: "origins", header: t("categoryDb.origins"), cell: (h) => <span className="mono">{h.origins.join(", ")}</span> },
+                { key: "origins", header: t("categoryDb.origins"), cell: (h) => <span className="mono">{h.origins.map((o) => `${cats.name(o.category)}: ${o.source}@${o.sourceVersion}`).join("; ")}</span> },
                 { key: "protected", header: t("categoryDb.protected"), cell: (h) => (h.protected ? t("categoryDb.yes") : t("categoryDb.no")) },
               ]}
             />

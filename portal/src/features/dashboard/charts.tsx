@@ -14,13 +14,17 @@ import { formatNumber } from "../../i18n/format.js";
 export interface Series {
   key: string;
   label: string;
+  /** look: 0 solid blue, 1 hatched (blocks), 2 dotted, 3 solid red; default: the series' position */
+  look?: number;
 }
 export interface Row {
   label: string;
   values: number[];
 }
 
-const FILLS = ["series-0", "series-1", "series-2", "series-3"];
+/** Solid looks come from the stylesheet; patterned ones from the SVG pattern (a CSS fill would hide it). */
+const look = (s: Series | undefined, i: number) => s?.look ?? i;
+const classOf = (n: number) => (n === 1 || n === 2 ? undefined : `series-${n}`);
 
 function Patterns({ id }: { id: string }) {
   return (
@@ -45,7 +49,7 @@ function Legend({ series, id }: { series: Series[]; id: string }) {
         <li key={s.key}>
           <svg width="14" height="14" aria-hidden="true" focusable="false">
             <Patterns id={`${id}-l${i}`} />
-            <rect width="14" height="14" className={FILLS[i]} fill={fillOf(`${id}-l${i}`, i)} />
+            <rect width="14" height="14" className={classOf(look(s, i))} fill={fillOf(`${id}-l${i}`, look(s, i))} />
           </svg>
           {s.label}
         </li>
@@ -130,7 +134,7 @@ export function BarChart({ title, summary, series, rows, first, empty }: { title
               {r.values.map((v, i) => {
                 const w = max ? (v / max) * plot : 0;
                 const el = w > 0 && (
-                  <rect key={series[i]?.key ?? i} x={x} y={y} width={w} height={bar} className={FILLS[i]} fill={fillOf(id, i)}>
+                  <rect key={series[i]?.key ?? i} x={x} y={y} width={w} height={bar} className={classOf(look(series[i], i))} fill={fillOf(id, look(series[i], i))}>
                     <title>{`${r.label} · ${series[i]?.label ?? ""}: ${formatNumber(v)}`}</title>
                   </rect>
                 );
@@ -194,7 +198,7 @@ export function ColumnChart({ title, summary, series, rows, first, empty, tick }
                 y -= h;
                 return (
                   h > 0 && (
-                    <rect key={series[i]?.key ?? i} x={x} y={y} width={colW} height={h} className={FILLS[i]} fill={fillOf(id, i)}>
+                    <rect key={series[i]?.key ?? i} x={x} y={y} width={colW} height={h} className={classOf(look(series[i], i))} fill={fillOf(id, look(series[i], i))}>
                       <title>{`${r.label} · ${series[i]?.label ?? ""}: ${formatNumber(v)}`}</title>
                     </rect>
                   )

@@ -168,7 +168,7 @@ function Overview({ data }: { data: OverviewReport }) {
         <BarChart
           title={t("dashboard.topBlocked")}
           summary={t("dashboard.topBlockedSummary", { n: formatNumber(data.traffic.topBlocked.length) })}
-          series={[{ key: "blocked", label: t("dashboard.blocked") }]}
+          series={[{ key: "blocked", label: t("dashboard.blocked"), look: 1 }]}
           rows={data.traffic.topBlocked.map((h) => ({ label: h.host, values: [h.count] }))}
           first={t("dashboard.destination")}
           empty={t("dashboard.noBlocks")}

@@ -50,7 +50,7 @@ export interface CategoryLookup {
   valid: boolean;
   reason?: string;
   protected: boolean;
-  hits: { kind: string; pattern: string; categories: string[]; protected: boolean; origins: string[] }[];
+  hits: { kind: string; pattern: string; categories: string[]; protected: boolean; origins: { category: string; source: string; sourceVersion: string }[] }[];
 }
 /** GET /api/categories/sources */
 export interface CategorySource {
