@@ -18,6 +18,9 @@ import { startGatewayRuntime, type GatewayRuntime } from "./gateway/runtime.js";
 import { recordDetections } from "./services/unknown-sources.js";
 import { loadIssuing, type IssuingHandle } from "./services/ca.js";
 import { startWorkflows } from "./workflows/index.js";
+import { storeMailSystems } from "./services/mail-store.js";
+import { MAIL_DIR, startMailGateway, type MailGateway } from "./services/mail-gateway.js";
+import { MAIL_PORT_DEFAULTS } from "./config.js";
 
 export interface Running {
   config: Config;
@@ -60,10 +63,12 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
       : sinkDelivery();
     const outbox = startOutboxWorker(store.db, delivery, config.notifications.from);
     // The application processing system: its sealer and STS addresses, and the durable scheduler of its deadlines.
-    const workflows = await startWorkflows({ store, sealer, stsAddress: config.notifications.stsAddress });
+    // Connected mail systems (UGEM p.9, p.11) are rows of the store, whether or not this node runs Postfix.
+    const workflows = await startWorkflows({ store, sealer, stsAddress: config.notifications.stsAddress, mailSystems: storeMailSystems(store.db, { sealer }) });
     const registry = new client.Registry();
     client.collectDefaultMetrics({ register: registry, prefix: "qaqpa_" });
     let gateway: GatewayRuntime | undefined;
+    let mail: MailGateway | undefined;
     const api = await createApi({
       store,
       logger: config.log.level === "debug" ? { level: "debug" } : false,
@@ -71,7 +76,7 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
       gatewayError: () => gateway?.lastError() ?? null,
       hosts: config.proxy.hosts,
       metrics: registry,
-      readiness: async () => ({ gateway: !!gateway?.snapshot() }),
+      readiness: async () => ({ gateway: !!gateway?.snapshot(), ...(config.mail ? { mail: !!mail?.service.ready } : {}) }),
     });
     await registerPortal(api);
     (await import("./services/ca.js")).startCaDuties({ api, store, sealer, config }); // CA routes' sealer + hourly rotation steps and expiry alerts, stopped by api.close()
@@ -118,6 +123,17 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
       },
     });
     await loadIssuingNow();
+    // The mail gateway (UGEM): a private Postfix, the policy service and the authentication filter.
+    if (config.mail) {
+      mail = await startMailGateway({
+        store,
+        sealer,
+        dir: MAIL_DIR(config.dataDir),
+        stsAddress: config.notifications.stsAddress,
+        registry,
+        config: { ...MAIL_PORT_DEFAULTS, ...config.mail },
+      });
+    }
     return {
       config,
       store,
@@ -130,6 +146,7 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
       async stop() {
         clearInterval(issuingTimer);
         issuing?.close();
+        await mail?.stop();
         await gateway!.stop();
         await api.close();
         await outbox.stop();

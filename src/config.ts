@@ -12,6 +12,44 @@ import { parse as parseYaml } from "yaml";
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 
+/** The mail gateway (UGEM); absent = the all-in-one runs no Postfix. See docs/operations.md. */
+const MailPort = Type.Integer({ minimum: 1, maximum: 65535 });
+const MailEndpoint = Type.Object({ host: Type.String({ minLength: 1 }), port: MailPort }, { additionalProperties: false });
+const Limit = Type.Number({ exclusiveMinimum: 0 });
+export const MailConfigSchema = Type.Object(
+  {
+    hostname: Type.String({ pattern: "^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$", description: "Postfix myhostname and the authserv-id of Authentication-Results (fully qualified)" }),
+    listen: Type.Array(MailEndpoint, { minItems: 1, description: "smtpd listeners, e.g. [{ host: 0.0.0.0, port: 25 }]" }),
+    policyPort: Type.Optional(MailPort),
+    filterPort: Type.Optional(MailPort),
+    reinjectPort: Type.Optional(MailPort),
+    internetRelay: Type.Optional(MailEndpoint),
+    tls: Type.Optional(Type.Object({ certFile: Type.String({ minLength: 1 }), keyFile: Type.String({ minLength: 1 }) }, { additionalProperties: false })),
+    messageSizeLimit: Type.Optional(Type.Integer({ minimum: 1024 })),
+    authentication: Type.Optional(Type.Boolean({ description: "DKIM signing outbound, SPF/DKIM/DMARC inbound (default true)" })),
+    detectorLimits: Type.Optional(
+      Type.Object(
+        {
+          messagesPerMinute: Type.Optional(Limit),
+          messagesPerHour: Type.Optional(Limit),
+          recipientsPerMinute: Type.Optional(Limit),
+          recipientsPerHour: Type.Optional(Limit),
+          bytesPerHour: Type.Optional(Limit),
+          baselineFactor: Type.Optional(Limit),
+          baselineFloorPerMinute: Type.Optional(Limit),
+          maxBounceShare: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+          maxDeferShare: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** Loopback ports of the mail control plane when the configuration leaves them out. */
+export const MAIL_PORT_DEFAULTS = { policyPort: 10040, filterPort: 10025, reinjectPort: 10026 } as const;
+
 export const ConfigSchema = Type.Object(
   {
     dataDir: Type.String({ minLength: 1, description: "PGlite data directory and local state (lock, master key)" }),
@@ -49,6 +87,7 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false },
     ),
     log: Type.Object({ level: Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")]) }, { additionalProperties: false }),
+    mail: Type.Optional(MailConfigSchema),
   },
   { additionalProperties: false },
 );
@@ -121,6 +160,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(`invalid configuration (${existsSync(file) ? file : "defaults + environment"}):\n${lines.join("\n")}`);
   }
   const cfg = merged as unknown as Config;
+  if (cfg.mail) {
+    const m = { ...MAIL_PORT_DEFAULTS, ...cfg.mail };
+    const ports = [m.policyPort, m.filterPort, m.reinjectPort, ...cfg.mail.listen.filter((l) => /^(127\.|::1$|0\.0\.0\.0$|::$)/.test(l.host)).map((l) => l.port)];
+    if (new Set(ports).size !== ports.length) throw new ConfigError(`invalid configuration: mail.policyPort, mail.filterPort, mail.reinjectPort and the loopback listeners must be distinct ports (${ports.join(", ")})`);
+  }
   cfg.dataDir = resolve(cwd, cfg.dataDir);
   return cfg;
 }

@@ -47,13 +47,45 @@ export async function collectChecks(): Promise<Check[]> {
   checks.push({ name: "openssl", ok: openssl.ok, detail: openssl.out, fix: "apt-get install openssl", required: false });
   const curl = which("curl");
   checks.push({ name: "curl", ok: curl.ok, detail: curl.out, fix: "apt-get install curl", required: false });
-  const postfix = which("postconf", ["-d", "mail_version"]);
-  checks.push({ name: "postfix (mail gateway)", ok: postfix.ok, detail: postfix.ok ? postfix.out : "not installed", fix: "apt-get install postfix (choose 'No configuration'); qaqpa runs its own instance", required: false });
+  checks.push(...(await mailChecks()));
   const chromium = which("chromium");
   checks.push({ name: "chromium (portal browser tests)", ok: chromium.ok, detail: chromium.ok ? chromium.out : "not installed", fix: "apt-get install chromium", required: false });
   const squid = which("squid", ["-v"]);
   checks.push({ name: "squid (benchmark peer)", ok: squid.ok, detail: squid.ok ? squid.out : "not installed", fix: "apt-get install squid-openssl", required: false });
   return checks;
+}
+
+/**
+ * The mail gateway: Postfix (commands, version with maillog_file, the postfix account, root to start a
+ * private instance) and mailauth. Required only when `mail` is configured.
+ */
+async function mailChecks(): Promise<Check[]> {
+  let configured = false;
+  try {
+    configured = loadConfig().mail !== undefined;
+  } catch {
+    configured = false;
+  }
+  const { checkPostfix } = await import("../mail/postfix/instance.js");
+  const pf = await checkPostfix();
+  const out: Check[] = [
+    {
+      name: "postfix (mail gateway)",
+      ok: pf.ok,
+      detail: pf.ok ? `Postfix ${pf.version}, private instance possible` : pf.problems.join("; "),
+      ...(pf.hint ? { fix: pf.hint.replace(/\n\s*/g, "; ") } : {}),
+      required: configured,
+    },
+  ];
+  let mailauth = "";
+  try {
+    await import("mailauth");
+    mailauth = "loads";
+  } catch (e) {
+    mailauth = (e as Error).message;
+  }
+  out.push({ name: "mailauth (SPF/DKIM/DMARC)", ok: mailauth === "loads", detail: mailauth, fix: "npm install (mailauth is pinned at 4.13.3: later majors need Node 22)", required: configured });
+  return out;
 }
 
 export async function runDoctor(): Promise<number> {

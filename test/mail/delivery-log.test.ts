@@ -30,6 +30,9 @@ test("ok/field by field: client, delivery, reject at RCPT and at END-OF-MESSAGE"
     timestamp: "Nov 26 01:05:08", host: "ugem", syslogName: "postfix", program: "smtpd", pid: 4497,
     kind: "client", queueId: "4892820C69A", clientName: "unknown", clientAddress: "127.0.0.4",
   });
+  // Re-injected by the authentication filter: the original client, forwarded with XFORWARD, is the sender.
+  const re = e("Dec 02 13:13:14 ugem postfix/reinject/smtpd[22678]: 9CF3C20EDDD: client=localhost[127.0.0.1], orig_client=unknown[127.0.0.3]");
+  assert.deepEqual(re.kind === "client" && [re.syslogName, re.clientName, re.clientAddress], ["postfix/reinject", "unknown", "127.0.0.3"]);
   const d = e("Nov 26 01:05:08 ugem postfix/smtp[4506]: BC59820C69F: to=<r1@internet.test>, relay=127.0.0.1[127.0.0.1]:38531, conn_use=2, delay=0.01, delays=0/0/0/0, dsn=4.3.0, status=deferred (host 127.0.0.1[127.0.0.1] said: 451 4.3.0 busy (in reply to RCPT TO command))");
   assert.equal(d.kind, "delivery");
   if (d.kind === "delivery") {

@@ -71,6 +71,7 @@ const HEADER =
   /^(?:([A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d)|(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)) (\S+) ([^\s[\]]+)\[(\d+)\]: /;
 const QID = /^([0-9A-Za-z]{6,32}): /;
 const CLIENT = /^client=([^\s[\]]*)\[([^\]]+)\]/;
+const ORIG_CLIENT = /, orig_client=([^\s[\]]*)\[([^\]]+)\]/;
 const REJECT = /^(?:NOQUEUE|([0-9A-Za-z]{6,32})): reject: (\S+) from ([^\s[\]]*)\[([^\]]+)\](?::\d+)?: (\d{3}) (?:(\d\.\d{1,3}\.\d{1,3}) )?(.*); (from=<.*)$/;
 
 /** Scans `key=value, key=<value>, …` up to and including `status=WORD`; returns the map and the rest. */
@@ -150,7 +151,9 @@ export function parseLogLine(line: string): LogEvent | undefined {
   const program = header.program;
 
   if (body.startsWith("client=")) {
-    const c = CLIENT.exec(body);
+    // A message re-injected by the authentication filter names the original client with XFORWARD:
+    // "client=localhost[127.0.0.1], orig_client=unknown[192.0.2.25]" (only loopback may forward).
+    const c = ORIG_CLIENT.exec(body) ?? CLIENT.exec(body);
     return c ? { ...header, kind: "client", queueId, clientName: c[1]!, clientAddress: c[2]! } : undefined;
   }
   if (body.startsWith("message-id=")) {

@@ -74,6 +74,11 @@ export interface MailPolicyServiceOptions {
   /** Retry interval while the store cannot be read at start. */
   readonly reloadRetryMs?: number;
   readonly log?: MailLogger;
+  /**
+   * Whether a delivery outcome from the log counts for the detector's bounce/defer shares; the hand-over
+   * of a message to the authentication filter (a content filter on loopback) is not a delivery.
+   */
+  readonly countsDelivery?: (o: DeliveryOutcome) => boolean;
   /** Called when an automatic suspension (detector) has finished, or failed. */
   readonly onAutoSuspend?: (report: SuspensionReport | undefined, error: unknown) => void;
 }
@@ -432,6 +437,7 @@ export class MailPolicyService {
 
   observeDelivery(o: DeliveryOutcome): void {
     if (o.clientAddress === undefined) return;
+    if (this.#o.countsDelivery && !this.#o.countsDelivery(o)) return;
     const sys = this.engine.snapshot.byAddress.get(o.clientAddress);
     if (!sys) return;
     const a = this.engine.detector.observeDelivery(sys.id, o.status, this.#clock());
