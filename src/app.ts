@@ -15,6 +15,8 @@ import { createSealer, type Sealer } from "./secrets/sealer.js";
 import { registerPortal } from "./api/portal-static.js";
 import client from "prom-client";
 import { startGatewayRuntime, type GatewayRuntime } from "./gateway/runtime.js";
+import { TransparentListeners } from "./gateway/transparent.js";
+import { conntrack, localAddress } from "./gateway/original-destination.js";
 import { recordDetections } from "./services/unknown-sources.js";
 import { loadIssuing, type IssuingHandle } from "./services/ca.js";
 import { startWorkflows } from "./workflows/index.js";
@@ -123,6 +125,22 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
       },
     });
     await loadIssuingNow();
+    // Transparent listeners (HTTP by Host, TLS by SNI) share the explicit proxy's gateway, resolver and snapshot.
+    let transparent: TransparentListeners | undefined;
+    const tp = config.proxy.transparent;
+    if (tp) {
+      const runtime = gateway;
+      transparent = new TransparentListeners({
+        gateway: runtime.gateway,
+        originalDestination: tp.originalDestination === "conntrack" ? conntrack() : localAddress,
+        hasAddressEntry: (ip) => {
+          const r = runtime.snapshot()?.categories.lookupHost(ip);
+          return !!r && r.ok && r.hits.length > 0;
+        },
+      });
+      if (tp.http !== undefined) await transparent.listenHttp(tp.http, tp.host);
+      if (tp.tls !== undefined) await transparent.listenTls(tp.tls, tp.host);
+    }
     // The mail gateway (UGEM): a private Postfix, the policy service and the authentication filter.
     if (config.mail) {
       mail = await startMailGateway({
@@ -146,6 +164,7 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
       async stop() {
         clearInterval(issuingTimer);
         issuing?.close();
+        await transparent?.close();
         await mail?.stop();
         await gateway!.stop();
         await api.close();

@@ -12,6 +12,21 @@ import { parse as parseYaml } from "yaml";
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 
+/**
+ * Transparent listeners (off unless this section is present): HTTP decided by Host, TLS by SNI, for traffic the
+ * network steers to the gateway. `originalDestination` names how the gateway learns where a flow was going:
+ * `local-address` under TPROXY, `conntrack` under REDIRECT — docs/operations.md, "Transparent mode".
+ */
+const TransparentSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1, description: "address the transparent listeners bind" }),
+    http: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: "port receiving redirected TCP/80" })),
+    tls: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: "port receiving redirected TCP/443" })),
+    originalDestination: Type.Union([Type.Literal("local-address"), Type.Literal("conntrack")]),
+  },
+  { additionalProperties: false },
+);
+
 /** The mail gateway (UGEM); absent = the all-in-one runs no Postfix. See docs/operations.md. */
 const MailPort = Type.Integer({ minimum: 1, maximum: 65535 });
 const MailEndpoint = Type.Object({ host: Type.String({ minLength: 1 }), port: MailPort }, { additionalProperties: false });
@@ -59,8 +74,7 @@ export const ConfigSchema = Type.Object(
       {
         host: Type.String(),
         port: Port,
-        transparentHttpPort: Type.Optional(Port),
-        transparentTlsPort: Type.Optional(Port),
+        transparent: Type.Optional(TransparentSchema),
         hosts: Type.Record(Type.String(), Type.Array(Type.String()), { description: "static name → addresses map (tests, private zones)" }),
         upstreamCaFiles: Type.Optional(Type.Array(Type.String(), { description: "PEM files of extra roots trusted for upstream TLS (private CAs), on top of the system store" })),
       },
@@ -160,6 +174,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(`invalid configuration (${existsSync(file) ? file : "defaults + environment"}):\n${lines.join("\n")}`);
   }
   const cfg = merged as unknown as Config;
+  const tp = cfg.proxy.transparent;
+  if (tp) {
+    if (tp.http === undefined && tp.tls === undefined) throw new ConfigError("invalid configuration: proxy.transparent needs an http or a tls port");
+    const ports = [cfg.proxy.port, tp.http, tp.tls].filter((p) => p !== undefined);
+    if (new Set(ports).size !== ports.length) throw new ConfigError(`invalid configuration: proxy.port, proxy.transparent.http and proxy.transparent.tls must be distinct ports (${ports.join(", ")})`);
+  }
   if (cfg.mail) {
     const m = { ...MAIL_PORT_DEFAULTS, ...cfg.mail };
     const ports = [m.policyPort, m.filterPort, m.reinjectPort, ...cfg.mail.listen.filter((l) => /^(127\.|::1$|0\.0\.0\.0$|::$)/.test(l.host)).map((l) => l.port)];

@@ -50,7 +50,9 @@ export type Reason =
   | "upstream-unreachable"
   | "misdirected-request"
   | "malformed-client-hello"
-  | "client-rejected-certificate";
+  | "client-rejected-certificate"
+  | "client-certificate-required"
+  | "missing-server-name";
 
 export type TlsAction = "splice" | "bump";
 

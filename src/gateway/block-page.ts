@@ -33,6 +33,8 @@ const REASONS: Record<Reason, Record<Lang, string>> = {
   "upstream-unreachable": { kk: "Сайт қолжетімсіз.", ru: "Сайт недоступен.", en: "The site is unreachable." },
   "malformed-client-hello": { kk: "TLS хабары бұзылған.", ru: "Некорректное TLS-сообщение.", en: "Malformed TLS message." },
   "client-rejected-certificate": { kk: "Клиент шлюз сертификатын қабылдамады.", ru: "Клиент отверг сертификат шлюза.", en: "The client rejected the gateway certificate." },
+  "client-certificate-required": { kk: "Сайт клиент сертификатын талап етеді; мұндай қосылымды тексеру мүмкін емес.", ru: "Сайт требует клиентский сертификат; такое соединение нельзя проверить.", en: "The site requires a client certificate; such a connection cannot be inspected." },
+  "missing-server-name": { kk: "TLS қосылымы сайт атауын көрсетпейді.", ru: "TLS-соединение не указывает имя сайта.", en: "The TLS connection does not name the site." },
   "misdirected-request": { kk: "Сұрау басқа хостқа бағытталған.", ru: "Запрос направлен другому хосту.", en: "The request names another host." },
 };
 

@@ -312,18 +312,27 @@ export class Gateway {
       return;
     }
     socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+    return this.#peekAndDispatch(socket, head, { sourceIp, host, port, ref, startedAt }, true);
+  }
+
+  /** After CONNECT (or a transparent TLS accept): peek the first bytes and run the flow they call for. */
+  async #peekAndDispatch(socket: net.Socket, head: Buffer, c: { sourceIp: string; host: string; port: number; ref: string; startedAt: number }, allowHttp: boolean): Promise<void> {
     const peek = await this.#peek(socket, head);
     if (!peek) {
       socket.destroy();
       return;
     }
-    if (peek.protocol === "tls" || peek.protocol === "tls-error") return this.#tlsTunnel(socket, peek.bytes, peek.hello, { sourceIp, host, port, ref, startedAt });
-    if (peek.protocol === "http") return this.#innerHttp(socket, peek.bytes, { sourceIp, host, port, tls: false, hello: null, blocked: null });
+    return this.#dispatch(socket, peek, c, allowHttp);
+  }
+
+  #dispatch(socket: net.Socket, peek: Peeked, c: { sourceIp: string; host: string; port: number; ref: string; startedAt: number }, allowHttp: boolean): Promise<void> | void {
+    if (peek.protocol === "tls" || peek.protocol === "tls-error") return this.#tlsTunnel(socket, peek.bytes, peek.hello, c);
+    if (peek.protocol === "http" && allowHttp) return this.#innerHttp(socket, peek.bytes, { sourceIp: c.sourceIp, host: c.host, port: c.port, tls: false, hello: null, blocked: null });
     // Not web traffic: the classify stage decides (blocked unless an exception opens the protocol).
-    const facts: FlowFacts = { phase: "tls", sourceIp, protocol: peek.protocol, host, port };
+    const facts: FlowFacts = { phase: "tls", sourceIp: c.sourceIp, protocol: peek.protocol === "http" ? "unknown" : peek.protocol, host: c.host, port: c.port };
     const d = this.#decide(facts);
-    if (d.verdict.action === "allow") return this.#splice(socket, peek.bytes, host, port, facts, d, ref, startedAt);
-    this.#deps.sink.write(recordOf("connection", ref, facts, d, { startedAt }));
+    if (d.verdict.action === "allow") return this.#splice(socket, peek.bytes, c.host, c.port, facts, d, c.ref, c.startedAt);
+    this.#deps.sink.write(recordOf("connection", c.ref, facts, d, { startedAt: c.startedAt }));
     socket.destroy();
   }
 
@@ -563,6 +572,39 @@ export class Gateway {
       done();
       this.#deps.sink.write(recordOf("request", ref, facts, d, { ip, tls: secure ? "bump" : null, startedAt, status: 101 }));
     });
+  }
+
+  // ------------------------------------------------------------------------------ transparent listeners
+  // src/gateway/transparent.ts accepts the sockets and finds the original destination; the flow code is the
+  // explicit proxy's: a TLS flow is the CONNECT tunnel's with the original address as the CONNECT target, so
+  // the SNI must name a host whose resolved addresses include it.
+
+  /** The gateway's resolver: the transparent HTTP listener checks Host against the same short DNS cache. */
+  get resolver(): Resolver {
+    return this.#deps.resolver;
+  }
+
+  async acceptTransparentTls(socket: net.Socket, original: { ip: string; port: number }, noSni: (ip: string) => boolean): Promise<void> {
+    const startedAt = this.#now();
+    const ref = newRef();
+    socket.setNoDelay(true);
+    socket.setTimeout(this.#t.idleMs, () => socket.destroy());
+    socket.on("error", () => socket.destroy());
+    this.#open.add(socket);
+    socket.once("close", () => this.#open.delete(socket));
+    const c = { sourceIp: clientAddress(socket), host: original.ip, port: original.port, ref, startedAt };
+    const peek = await this.#peek(socket, Buffer.alloc(0));
+    if (peek?.hello && !peek.hello.serverName && !noSni(original.ip)) return this.#refuseTunnel(socket, c, peek.hello, "missing-server-name", `no SNI and no category entry for ${original.ip}`);
+    if (!peek) return void socket.destroy();
+    return this.#dispatch(socket, peek, c, false);
+  }
+
+  /** A request the transparent HTTP listener refuses before the pipeline's own decision (Host vs destination). */
+  refuseRequest(req: http.IncomingMessage, res: http.ServerResponse, facts: FlowFacts, reason: Reason, rule: string, status = 403): void {
+    const ref = newRef();
+    const d = this.#decide(facts);
+    this.#sendBlock(res, reason, facts.host, ref, status);
+    this.#deps.sink.write(recordOf("request", ref, facts, { ...d, verdict: { action: "block", reason, rule } }, { startedAt: this.#now(), status }));
   }
 
   // ------------------------------------------------------------------------------ requests inside tunnels

@@ -6,70 +6,34 @@
  */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import net from "node:net";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { Gateway } from "../../src/gateway/proxy.js";
-import { createResolver } from "../../src/gateway/resolver.js";
-import { MemorySink } from "../../src/gateway/decision-log.js";
-import { CaAuthority } from "../../src/ca/authority/index.js";
-import { LeafCache } from "../../src/ca/leaf.js";
-import { toPem } from "../../src/ca/x509.js";
-import { makeHierarchy } from "../ca/fixture.js";
-import { snapshot, MINISTRY, AKIMAT } from "../gateway-core/world.js";
-import { startOrigins, type Origins } from "./origin.js";
+import type { MemorySink } from "../../src/gateway/decision-log.js";
+import { MINISTRY } from "../gateway-core/world.js";
+import type { Origins } from "./origin.js";
+import { startTestGateway, run, type TestGateway } from "./world.js";
 
 const NAMES = ["shop.example", "www.shop.example", "news.example", "nationalbank.kz", "search.example", "social.example"];
 /** Routed to the origin but absent from its certificate: upstream validation must fail. */
 const WRONG_CERT = "wrongcert.example";
 
-function run(cmd: string, args: string[], input = ""): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (err += d));
-    p.on("close", (code) => resolve({ code: code ?? -1, out, err }));
-    p.stdin.end(input);
-  });
-}
-
 describe("gateway with real clients", () => {
+  let t: TestGateway;
   let origins: Origins;
-  let gw: Gateway;
   let port: number;
   let rootFile: string;
-  const sink = new MemorySink();
+  let sink: MemorySink;
   const unknown: string[] = [];
 
   before(async () => {
-    origins = await startOrigins(NAMES);
-    const h = await makeHierarchy();
-    const hosts = Object.fromEntries([...NAMES, WRONG_CERT].map((n) => [n, ["127.0.0.1"]]));
     // The test client connects from 127.0.0.1 (the ministry) or 127.0.0.2 (nobody: an unknown source).
-    const snap = snapshot({ organisations: [{ ...MINISTRY, prefixes: [...MINISTRY.prefixes, "127.0.0.1/32"] }, AKIMAT], hosts });
-    const authority = new CaAuthority({ isProtected: (n) => { const r = snap.categories.lookupDomain(n); return r.ok && r.protected; } });
-    const leaves = new LeafCache(authority.leafMinter({ issuer: h.issuer, certificate: h.intermediate.record.der }, h.keys));
-    rootFile = join(origins.dir, "gateway-root.pem");
-    writeFileSync(rootFile, toPem(h.root.record.der));
-    gw = new Gateway({
-      snapshot: () => snap,
-      resolver: createResolver({ hosts: snap.hosts }),
-      leaves: () => leaves,
-      upstreamCa: [origins.caPem],
-      portalUrl: "http://portal.test",
-      sink,
-      onUnknownSource: (a) => unknown.push(a),
-      timeouts: { firstBytesMs: 2000 },
+    t = await startTestGateway({
+      names: NAMES,
+      hosts: Object.fromEntries([...NAMES, WRONG_CERT].map((n) => [n, ["127.0.0.1"]])),
+      deps: { onUnknownSource: (a) => unknown.push(a) },
     });
-    port = await gw.listen(0, "127.0.0.1");
+    ({ origins, port, rootFile, sink } = t);
   });
-  after(async () => {
-    await gw.close();
-    await origins.close();
-  });
+  after(() => t.close());
 
   const curl = (args: string[]) => run("curl", ["-sS", "--max-time", "10", "-x", `http://127.0.0.1:${port}`, "-w", "\n%{http_code}", ...args]);
 

@@ -1,0 +1,145 @@
+/**
+ * Transparent listeners (issue 3): traffic the network steers to the gateway without the client knowing —
+ * HTTP decided by its Host header, TLS by its SNI — through the same pipeline and flow code as the explicit
+ * proxy. The destination a flow is decided for comes from Host/SNI; the gateway resolves that name itself and
+ * dials only what it resolved, and the address the client really dialled (the original destination) must be
+ * among the name's addresses, so a forged Host or SNI cannot carry a flow to another server. The resolver's
+ * short shared cache tolerates CDN rotation between the client's lookup and ours.
+ *
+ *   TLS  :tls  ─▶ original destination ─▶ peek ClientHello ─▶ as a CONNECT to that address (SNI must resolve
+ *                                                               to it) ─▶ splice | bump | block
+ *                no SNI: decided by address only when the category database has an entry for it, else refused
+ *   HTTP :http ─▶ original destination ─▶ each request: Host must resolve to it ─▶ the explicit proxy's request
+ *                                                                                   path (decide, forward)
+ */
+import http from "node:http";
+import net from "node:net";
+import type { Gateway } from "./proxy.js";
+import type { Destination, OriginalDestination } from "./original-destination.js";
+import { clientAddress } from "./proxy.js";
+import { parseAuthority } from "../gateway-core/parse/http1-head.js";
+import type { FlowFacts } from "../gateway-core/flow.js";
+
+export interface TransparentOptions {
+  gateway: Gateway;
+  originalDestination: OriginalDestination;
+  /** Whether the category database has an entry for an address: a TLS flow without SNI is decided by it only then. */
+  hasAddressEntry(ip: string): boolean;
+}
+
+const ORIGINAL = Symbol("qaqpa.original-destination");
+type WithOriginal = { [ORIGINAL]?: Destination | null };
+
+function listen(server: net.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
+}
+
+export class TransparentListeners {
+  readonly #o: TransparentOptions;
+  readonly #servers: net.Server[] = [];
+  readonly #open = new Set<net.Socket>();
+
+  constructor(o: TransparentOptions) {
+    this.#o = o;
+  }
+
+  #track(s: net.Socket): void {
+    this.#open.add(s);
+    s.once("close", () => this.#open.delete(s));
+  }
+
+  /** TLS by SNI. Resolves to the port actually bound. */
+  listenTls(port: number, host: string): Promise<number> {
+    const server = net.createServer({ pauseOnConnect: true }, (socket) => {
+      this.#track(socket);
+      socket.on("error", () => socket.destroy());
+      void this.#o.originalDestination.of(socket).then(
+        (original) => {
+          if (!original) return void socket.destroy();
+          socket.resume();
+          return this.#o.gateway.acceptTransparentTls(socket, original, this.#o.hasAddressEntry);
+        },
+        () => socket.destroy(),
+      );
+    });
+    this.#servers.push(server);
+    return listen(server, port, host);
+  }
+
+  /** HTTP by Host. Resolves to the port actually bound. */
+  listenHttp(port: number, host: string): Promise<number> {
+    const server = http.createServer({ maxHeaderSize: 32 * 1024, requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 5_000 });
+    server.on("connection", (s: net.Socket) => {
+      this.#track(s);
+      // Looked up once per connection, before its first request is read.
+      (s as WithOriginal)[ORIGINAL] = undefined;
+      s.setNoDelay(true);
+    });
+    server.on("request", (req, res) => void this.#request(req, res).catch(() => res.destroy()));
+    server.on("upgrade", (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => void this.#upgrade(req, socket, head).catch(() => socket.destroy()));
+    server.on("clientError", (_e, socket: net.Socket) => {
+      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      else socket.destroy();
+    });
+    this.#servers.push(server);
+    return listen(server, port, host);
+  }
+
+  async close(): Promise<void> {
+    const closed = this.#servers.map((s) => new Promise<void>((r) => s.close(() => r())));
+    for (const s of this.#open) s.destroy();
+    await Promise.all(closed);
+  }
+
+  async #original(socket: net.Socket): Promise<Destination | null> {
+    const s = socket as WithOriginal;
+    if (s[ORIGINAL] === undefined) s[ORIGINAL] = await this.#o.originalDestination.of(socket).catch(() => null);
+    return s[ORIGINAL] ?? null;
+  }
+
+  /**
+   * The request's destination (Host) checked against the original destination; on success the request is
+   * rewritten to absolute form, as an explicit-proxy client would have sent it, for the explicit proxy's path.
+   * Null when the request was refused here (and answered).
+   */
+  async #check(req: http.IncomingMessage, res: http.ServerResponse | null): Promise<{ url: string } | { refused: string; status: number }> {
+    const original = await this.#original(req.socket);
+    if (!original) return { refused: "original destination unknown", status: 400 };
+    const a = req.headers.host ? parseAuthority(req.headers.host, false) : null;
+    if (!a || "kind" in a || !req.url?.startsWith("/")) return { refused: "a transparent request needs a Host header and an origin-form target", status: 400 };
+    const host = a.host;
+    const addrs = await this.#o.gateway.resolver.resolve(host).catch(() => [] as string[]);
+    if (!addrs.includes(original.ip)) {
+      const facts: FlowFacts = { phase: "request", sourceIp: clientAddress(req.socket), protocol: "http", host, port: original.port, path: req.url };
+      const rule = `original destination ${original.ip} is not an address of ${host}`;
+      if (res) this.#o.gateway.refuseRequest(req, res, facts, "misdirected-request", rule);
+      return { refused: rule, status: 403 };
+    }
+    const authority = net.isIP(host) === 6 ? `[${host}]` : host;
+    return { url: `http://${authority}:${original.port}${req.url}` };
+  }
+
+  async #request(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const c = await this.#check(req, res);
+    if ("refused" in c) {
+      if (!res.headersSent) res.writeHead(c.status, { "content-type": "text/plain; charset=utf-8", connection: "close" }).end(`${c.refused}\n`);
+      return;
+    }
+    req.url = c.url;
+    this.#o.gateway.server.emit("request", req, res);
+  }
+
+  async #upgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {
+    socket.on("error", () => socket.destroy());
+    const c = await this.#check(req, null);
+    if ("refused" in c) return void socket.end(`HTTP/1.1 ${c.status} ${c.status === 403 ? "Forbidden" : "Bad Request"}\r\nConnection: close\r\nX-Qaqpa-Reason: misdirected-request\r\nContent-Length: 0\r\n\r\n`);
+    req.url = c.url;
+    this.#o.gateway.server.emit("upgrade", req, socket, head);
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Transparent listeners with real clients on loopback. The listeners are bound to 127.0.0.9 on the origins'
+ * own port numbers, so the original destination a client dialled (127.0.0.9:port) is the listener's local
+ * address — what TPROXY gives in production. The test names resolve to 127.0.0.1 (where the origins listen,
+ * and what the gateway dials) and 127.0.0.9; search.example resolves to 127.0.0.1 only, so a flow that names
+ * it while dialling 127.0.0.9 is a forged destination.
+ */
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import net from "node:net";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { TransparentListeners } from "../../src/gateway/transparent.js";
+import { conntrack, findOriginalDestination, localAddress } from "../../src/gateway/original-destination.js";
+import { buildCategoryDatabase } from "../../src/categories/database.js";
+import { TEST_LIST } from "../gateway-core/world.js";
+import { startTestGateway, run, type TestGateway } from "./world.js";
+
+const NAMES = ["shop.example", "news.example", "nationalbank.kz", "search.example"];
+const TP = "127.0.0.9";
+
+describe("transparent listeners", () => {
+  let t: TestGateway;
+  let listeners: TransparentListeners;
+
+  before(async () => {
+    const hosts = Object.fromEntries(NAMES.map((n) => [n, n === "search.example" ? ["127.0.0.1"] : ["127.0.0.1", TP]]));
+    // 127.0.0.10 has an address entry (malware): a TLS flow to it without SNI is decided by address.
+    const categories = buildCategoryDatabase({
+      version: "test-1",
+      lists: [{ source: { name: "test-list", licence: "test", fetched: "2026-11-01", version: "1" }, entries: [...TEST_LIST, { pattern: "127.0.0.10/32", category: "malware", source: "test-list" }] }],
+    }).database;
+    t = await startTestGateway({ names: NAMES, hosts, snapshot: { categories } });
+    listeners = new TransparentListeners({
+      gateway: t.gateway,
+      originalDestination: localAddress,
+      hasAddressEntry: (ip) => {
+        const r = t.snapshot().categories.lookupHost(ip);
+        return r.ok && r.hits.length > 0;
+      },
+    });
+    await listeners.listenTls(t.origins.httpsPort, TP);
+    await listeners.listenTls(t.origins.httpsPort, "127.0.0.10");
+    await listeners.listenHttp(t.origins.httpPort, TP);
+  });
+  after(async () => {
+    await listeners.close();
+    await t.close();
+  });
+
+  const curl = (name: string, port: number, args: string[]) =>
+    run("curl", ["-sS", "--max-time", "10", "--interface", "127.0.0.1", "--resolve", `${name}:${port}:${TP}`, "-w", "\n%{http_code}", ...args]);
+
+  test("ok/TLS by SNI: an inspected site is bumped with the gateway's leaf, as through the explicit proxy", async () => {
+    const r = await curl("shop.example", t.origins.httpsPort, ["--cacert", t.rootFile, `https://shop.example:${t.origins.httpsPort}/cart`]);
+    assert.match(r.out, /origin https shop\.example\/cart/, r.err);
+    const s = await run("openssl", ["s_client", "-connect", `${TP}:${t.origins.httpsPort}`, "-servername", "shop.example", "-CAfile", t.rootFile, "-verify_return_error", "-brief"], "Q\n");
+    assert.match(s.err + s.out, /Verification: OK/);
+    assert.ok(t.sink.records.some((x) => x.host === "shop.example" && x.kind === "request" && x.tls === "bump" && x.action === "allow"));
+  });
+
+  test("ok/p.20 in transparent mode: a protected site presents the origin's own certificate", async () => {
+    const r = await curl("nationalbank.kz", t.origins.httpsPort, ["--cacert", t.origins.caFile, `https://nationalbank.kz:${t.origins.httpsPort}/account`]);
+    assert.match(r.out, /origin https nationalbank\.kz\/account/, r.err);
+    const s = await run("openssl", ["s_client", "-connect", `${TP}:${t.origins.httpsPort}`, "-servername", "nationalbank.kz", "-showcerts"], "Q\n");
+    assert.match(s.out, /Test Origin CA/);
+    assert.equal(t.sink.records.find((x) => x.host === "nationalbank.kz")!.tls, "splice");
+  });
+
+  test("fail/an SNI naming a host whose addresses do not include the original destination is refused", async () => {
+    const before = t.origins.requests.length;
+    const r = await curl("search.example", t.origins.httpsPort, ["--cacert", t.origins.caFile, `https://search.example:${t.origins.httpsPort}/`]);
+    assert.notEqual(r.code, 0);
+    const rec = t.sink.records.find((x) => x.host === TP && x.reason === "misdirected-request");
+    assert.ok(rec, "the refusal is logged with its reason");
+    assert.equal(rec.action, "block");
+    assert.equal(t.origins.requests.length, before, "the origin saw nothing");
+  });
+
+  test("fail/a TLS flow without SNI is refused unless the address has a category entry", async () => {
+    const s = await run("openssl", ["s_client", "-connect", `${TP}:${t.origins.httpsPort}`, "-noservername"], "Q\n");
+    assert.doesNotMatch(s.out, /Test Origin CA/);
+    assert.ok(t.sink.records.some((x) => x.host === TP && x.reason === "missing-server-name" && x.action === "block"));
+    await run("openssl", ["s_client", "-connect", `127.0.0.10:${t.origins.httpsPort}`, "-noservername"], "Q\n");
+    const byAddress = t.sink.records.find((x) => x.host === "127.0.0.10");
+    assert.ok(byAddress, "decided by address");
+    assert.equal(byAddress.reason, "baseline-category");
+    assert.deepEqual(byAddress.categories, ["malware"]);
+  });
+
+  test("ok/HTTP by Host: the request takes the explicit proxy's path (decide, forward)", async () => {
+    const r = await curl("shop.example", t.origins.httpPort, [`http://shop.example:${t.origins.httpPort}/cart?x=1`]);
+    assert.match(r.out, /origin http shop\.example\/cart\?x=1/, r.err);
+    assert.match(r.out, /\n200$/);
+    const denied = await curl("news.example", t.origins.httpPort, [`http://news.example:${t.origins.httpPort}/`]);
+    assert.match(denied.out, /\n403$/);
+    assert.match(denied.out, /Access restricted/);
+  });
+
+  test("fail/HTTP with a Host whose addresses do not include the original destination gets the block page", async () => {
+    const r = await run("curl", ["-sS", "-i", "--interface", "127.0.0.1", "-H", "Host: search.example", `http://${TP}:${t.origins.httpPort}/forged`]);
+    assert.match(r.out, /^HTTP\/1\.1 403/);
+    assert.match(r.out, /x-qaqpa-reason: misdirected-request/i);
+    assert.ok(!t.origins.requests.some((q) => q.path === "/forged"), "the origin never saw the forged request");
+  });
+});
+
+describe("original destination", () => {
+  // A REDIRECT entry: the client 10.1.2.3:51234 dialled 93.184.216.34:443; the gateway listens on 3130.
+  const LINE = "ipv4     2 tcp      6 431999 ESTABLISHED src=10.1.2.3 dst=93.184.216.34 sport=51234 dport=443 src=10.0.0.1 dst=10.1.2.3 sport=3130 dport=51234 [ASSURED] mark=0 zone=0 use=2";
+  const OTHER = "ipv4     2 tcp      6 431999 ESTABLISHED src=10.1.2.3 dst=203.0.113.7 sport=51235 dport=443 src=203.0.113.7 dst=10.1.2.3 sport=443 dport=51235 [ASSURED] mark=0 zone=0 use=2";
+
+  test("ok/conntrack: the original tuple of the client's connection to the listener", () => {
+    assert.deepEqual(findOriginalDestination(`${OTHER}\n${LINE}\n`, { clientIp: "10.1.2.3", clientPort: 51234, listenerPort: 3130 }), { ip: "93.184.216.34", port: 443 });
+  });
+
+  test("fail/conntrack: no entry for another port, client or listener", () => {
+    assert.equal(findOriginalDestination(LINE, { clientIp: "10.1.2.3", clientPort: 51235, listenerPort: 3130 }), null);
+    assert.equal(findOriginalDestination(LINE, { clientIp: "10.1.2.4", clientPort: 51234, listenerPort: 3130 }), null);
+    assert.equal(findOriginalDestination(LINE, { clientIp: "10.1.2.3", clientPort: 51234, listenerPort: 3129 }), null);
+  });
+
+  test("ok/conntrack and local-address strategies on a real accepted socket", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "qaqpa-ct-"));
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.9", r));
+    const listenerPort = (server.address() as net.AddressInfo).port;
+    const accepted = new Promise<net.Socket>((r) => server.once("connection", r));
+    const client = net.connect({ host: "127.0.0.9", port: listenerPort, localAddress: "127.0.0.1" });
+    await new Promise((r) => client.once("connect", r));
+    const s = await accepted;
+    try {
+      const file = join(dir, "nf_conntrack");
+      writeFileSync(file, `ipv4     2 tcp      6 300 ESTABLISHED src=127.0.0.1 dst=198.51.100.20 sport=${client.localPort} dport=443 src=127.0.0.9 dst=127.0.0.1 sport=${listenerPort} dport=${client.localPort} [ASSURED] mark=0 use=1\n`);
+      assert.deepEqual(await conntrack(file).of(s), { ip: "198.51.100.20", port: 443 });
+      assert.equal(await conntrack(join(dir, "missing")).of(s), null, "no table, no destination: refused");
+      assert.deepEqual(await localAddress.of(s), { ip: "127.0.0.9", port: listenerPort });
+    } finally {
+      client.destroy();
+      s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

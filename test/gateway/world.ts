@@ -1,0 +1,79 @@
+/**
+ * A gateway on loopback for the feature tests: the test policy world (the ministry owns 127.0.0.1, 127.0.0.2 is
+ * nobody), the local origins, and a bumping CA whose root is exported to a file for curl and openssl.
+ */
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Gateway, type GatewayDeps } from "../../src/gateway/proxy.js";
+import { createResolver } from "../../src/gateway/resolver.js";
+import { MemorySink } from "../../src/gateway/decision-log.js";
+import { CaAuthority } from "../../src/ca/authority/index.js";
+import { LeafCache } from "../../src/ca/leaf.js";
+import { toPem } from "../../src/ca/x509.js";
+import type { PolicySnapshot, SnapshotInput } from "../../src/gateway-core/snapshot.js";
+import { makeHierarchy } from "../ca/fixture.js";
+import { snapshot, MINISTRY, AKIMAT } from "../gateway-core/world.js";
+import { startOrigins, type Origins } from "./origin.js";
+
+export interface TestGateway {
+  origins: Origins;
+  gateway: Gateway;
+  port: number;
+  rootFile: string;
+  sink: MemorySink;
+  snapshot: () => PolicySnapshot;
+  close(): Promise<void>;
+}
+
+export async function startTestGateway(o: {
+  names: string[];
+  hosts: Record<string, string[]>;
+  snapshot?: Partial<SnapshotInput>;
+  deps?: Partial<GatewayDeps>;
+}): Promise<TestGateway> {
+  const origins = await startOrigins(o.names);
+  const h = await makeHierarchy();
+  let snap = snapshot({ organisations: [{ ...MINISTRY, prefixes: [...MINISTRY.prefixes, "127.0.0.1/32"] }, AKIMAT], hosts: o.hosts, ...o.snapshot });
+  const authority = new CaAuthority({ isProtected: (n) => { const r = snap.categories.lookupDomain(n); return r.ok && r.protected; } });
+  const leaves = new LeafCache(authority.leafMinter({ issuer: h.issuer, certificate: h.intermediate.record.der }, h.keys));
+  const rootFile = join(origins.dir, "gateway-root.pem");
+  writeFileSync(rootFile, toPem(h.root.record.der));
+  const sink = new MemorySink();
+  const gateway = new Gateway({
+    snapshot: () => snap,
+    resolver: createResolver({ hosts: snap.hosts }),
+    leaves: () => leaves,
+    upstreamCa: [origins.caPem],
+    portalUrl: "http://portal.test",
+    sink,
+    onUnknownSource: () => {},
+    timeouts: { firstBytesMs: 2000 },
+    ...o.deps,
+  });
+  const port = await gateway.listen(0, "127.0.0.1");
+  return {
+    origins,
+    gateway,
+    port,
+    rootFile,
+    sink,
+    snapshot: () => snap,
+    async close() {
+      await gateway.close();
+      await origins.close();
+    },
+  };
+}
+
+export function run(cmd: string, args: string[], input = ""): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (err += d));
+    p.on("close", (code) => resolve({ code: code ?? -1, out, err }));
+    p.stdin.end(input);
+  });
+}
