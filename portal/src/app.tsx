@@ -27,6 +27,7 @@ import { NotificationsPage } from "./features/notifications/notifications.js";
 import { WhatIfPage } from "./features/gateway/what-if.js";
 import { CategoriesPage } from "./features/categories/categories.js";
 import { CaPage } from "./features/ca/ca.js";
+import { MailPage } from "./features/mail/mail.js";
 import { TransparencyPage } from "./features/transparency/transparency.js";
 
 interface Route {
@@ -57,6 +58,7 @@ const ROUTES: Route[] = [
   { path: "/gateway/what-if", permission: "gateway.what-if", render: () => <WhatIfPage /> },
   { path: "/categories", permission: "category.read", render: () => <CategoriesPage /> },
   { path: "/ca", permission: "ca.read", render: () => <CaPage /> },
+  { path: "/mail", permission: "mail.read", render: () => <MailPage /> },
   { path: "/transparency", permission: "report.read", render: () => <TransparencyPage /> },
 ];
 

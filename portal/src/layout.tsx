@@ -33,6 +33,7 @@ export const NAV: NavItem[] = [
   { to: "/gateway/what-if", label: (t) => t("nav.whatIf"), permission: "gateway.what-if" },
   { to: "/categories", label: (t) => t("nav.categories"), permission: "category.read" },
   { to: "/ca", label: (t) => t("nav.ca"), permission: "ca.read" },
+  { to: "/mail", label: (t) => t("mail.nav"), permission: "mail.read" },
   { to: "/transparency", label: (t) => t("nav.transparency"), permission: "report.read" },
 ];
 
