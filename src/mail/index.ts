@@ -9,7 +9,7 @@
  *   policy/engine.ts       request → hooks (policy/hooks/index.ts) → verdict + commands, sans-IO
  *   policy/detector.ts     abnormal activity per mail system
  *   log/                   Postfix's maillog_file → delivery outcomes per system
- *   auth/                  DKIM keys and DNS records; SPF/DKIM/DMARC interfaces (implementation pending)
+ *   auth/                  DKIM keys and records; mailauth verification/signing; the authentication filter
  *
  * See docs/mail.md.
  */
@@ -39,3 +39,7 @@ export { followLog } from "./log/tail.js";
 export { generateDkimKey, dkimRecordFor, spfRecord } from "./auth/dkim-keys.js";
 export type { DkimKey } from "./auth/dkim-keys.js";
 export type { InboundAuthResults, InboundVerifier, OutboundSigner } from "./auth/types.js";
+export { createInboundVerifier, createOutboundSigner, headerFromDomain, stripOwnAuthResults } from "./auth/mailauth.js";
+export type { DNSResolver, SigningKey } from "./auth/mailauth.js";
+export { AuthFilter, classifyBySnapshot } from "./auth/filter.js";
+export type { AuthFilterOptions, InboundAuthRecord } from "./auth/filter.js";

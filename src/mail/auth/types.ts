@@ -1,7 +1,7 @@
 /**
- * Message authentication at the gateway — the interfaces; the implementation is left for later (see
- * docs/mail.md, "What is left"). The intended implementation is the `mailauth` package (pinned to the
- * Node 20 line, 4.13.x), which is not installed yet.
+ * Message authentication at the gateway — the interfaces; `mailauth.ts` implements them with the
+ * `mailauth` package (pinned at 4.13.3, the Node 20 line) and `filter.ts` runs them as Postfix's content
+ * filter (docs/mail.md, "Message authentication").
  *
  *   inbound   SPF (RFC 7208) of the Internet client for MAIL FROM / HELO, DKIM signatures (RFC 6376),
  *             DMARC alignment and policy (RFC 7489) → an Authentication-Results header (RFC 8601) added
@@ -9,8 +9,7 @@
  *   outbound  DKIM signature with the connected domain's key (keys: ./dkim-keys.ts, sealed at rest by
  *             the store), so receivers can align mail relayed through the gateway's IPs with the domain.
  *
- * Both run outside the SMTP dialogue of the policy service (which never sees the body): as a Postfix
- * content filter or milter in front of the queue.
+ * Both run outside the SMTP dialogue of the policy service, which never sees the body.
  */
 
 export type AuthOutcome = "pass" | "fail" | "softfail" | "neutral" | "none" | "temperror" | "permerror" | "policy";
