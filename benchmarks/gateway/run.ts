@@ -5,6 +5,9 @@
  *   npm run bench:gateway                                   # 5 s per row, 32 connections
  *   npm run bench:gateway -- --duration 10 --connections 32 --domains 1000000 --idle 1000 --no-mitmproxy
  *   npm run bench:gateway -- --no-docs                      # print only, do not append to docs/benchmarks.md
+ *   npm run bench:gateway -- --rows bump-ka,tunnel --proxies qaqpa,squid --no-docs   # a subset while profiling
+ *   npm run bench:gateway -- --workers 2                    # qaqpa with 2 cluster workers (default 1: one process)
+ *   npm run bench:gateway -- --cpu-prof /tmp/prof           # qaqpa (and its workers) write V8 CPU profiles there
  *
  * Every peer runs with its own configuration, pid and log files in a temporary directory, on free loopback
  * ports; every process the bench starts is killed at the end. Missing peers (squid, nginx, wrk, mitmdump) are
@@ -40,6 +43,19 @@ const DOMAINS = flag("domains", 1_000_000);
 const IDLE = flag("idle", 1000);
 const WITH_MITM = !argv.includes("--no-mitmproxy");
 const WRITE_DOCS = !argv.includes("--no-docs");
+function list(name: string): string[] | null {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1]!.split(",").map((x) => x.trim()).filter(Boolean) : null;
+}
+const ONLY_ROWS = list("rows");
+const ONLY_PROXIES = list("proxies");
+const WORKERS = flag("workers", 1);
+const CPU_PROF = (() => {
+  const i = argv.indexOf("--cpu-prof");
+  return i >= 0 ? argv[i + 1]! : null;
+})();
+const wantRow = (k: string) => !ONLY_ROWS || ONLY_ROWS.includes(k);
+const wantIdle = () => !ONLY_ROWS || ONLY_ROWS.includes("idle");
 
 const ORIGIN = "origin.example";
 const PROTECTED = "nationalbank.kz";
@@ -232,8 +248,8 @@ async function startQaqpa(dir: string, origin: Origin): Promise<Proxy> {
   mkdirSync(d);
   const rootPemFile = join(d, "root.pem");
   const c = track(
-    fork(join(HERE, "qaqpa.ts"), [JSON.stringify({ originCaFile: origin.caFile, rootPemFile, logFile: join(d, "decisions.jsonl"), domains: DOMAINS, originNames: [ORIGIN, PROTECTED] })], {
-      execArgv: ["--import", "tsx"],
+    fork(join(HERE, "qaqpa.ts"), [JSON.stringify({ originCaFile: origin.caFile, rootPemFile, logFile: join(d, "decisions.jsonl"), domains: DOMAINS, originNames: [ORIGIN, PROTECTED], workers: WORKERS })], {
+      execArgv: ["--import", "tsx", ...(CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`] : [])],
       cwd: ROOT,
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     }),
@@ -413,6 +429,7 @@ const ROWS: { key: RowName; label: string }[] = [
 async function measure(proxy: Proxy, origin: Origin, dir: string): Promise<{ rows: Partial<Record<RowName, Row>>; idle: { kib: number; opened: number } }> {
   const rows: Partial<Record<RowName, Row>> = {};
   const step = async (k: RowName, f: () => Promise<Row>) => {
+    if (!wantRow(k)) return;
     try {
       rows[k] = await f();
       const r = rows[k]!;
@@ -428,11 +445,13 @@ async function measure(proxy: Proxy, origin: Origin, dir: string): Promise<{ row
   await step("bump-new", () => loadRow(proxy, { target: https, host: `${proxy.host}:${origin.httpsPort}`, path: "/1k", tls: true, caFile: proxy.caFile, newConnection: true }));
   if (proxy.splice) await step("splice-new", () => loadRow(proxy, { target: `${PROTECTED}:${origin.httpsPort}`, host: `${PROTECTED}:${origin.httpsPort}`, path: "/1k", tls: true, caFile: origin.caFile, newConnection: true }));
   let idle = { kib: NaN, opened: 0 };
-  try {
-    idle = await idleRow(proxy, origin);
-    console.log(`  ${proxy.name} idle: ${idle.kib.toFixed(1)} KiB per tunnel over ${idle.opened}`);
-  } catch (e) {
-    console.log(`  ${proxy.name} idle: failed — ${(e as Error).message}`);
+  if (wantIdle()) {
+    try {
+      idle = await idleRow(proxy, origin);
+      console.log(`  ${proxy.name} idle: ${idle.kib.toFixed(1)} KiB per tunnel over ${idle.opened}`);
+    } catch (e) {
+      console.log(`  ${proxy.name} idle: failed — ${(e as Error).message}`);
+    }
   }
   return { rows, idle };
 }
@@ -457,6 +476,7 @@ try {
     ...(peerMitm ? ([["mitmproxy", startMitm]] as [Proxy["name"], (d: string, o: Origin) => Promise<Proxy>][]) : []),
   ];
   for (const [name, start] of starters) {
+    if (ONLY_PROXIES && !ONLY_PROXIES.includes(name)) continue;
     try {
       proxy = await start(dir, origin);
       results[name] = await measure(proxy, origin, dir);
@@ -481,6 +501,7 @@ const lines: string[] = [];
 lines.push(`| row | proxy | req/s | p50 ms | p99 ms | CPU µs/req | qaqpa ÷ this, req/s | this ÷ qaqpa, CPU/req |`);
 lines.push(`|---|---|---|---|---|---|---|---|`);
 for (const { key, label } of ROWS) {
+  if (!wantRow(key)) continue;
   const q = results.qaqpa?.rows[key];
   for (const p of proxies) {
     const r = results[p]!.rows[key];
@@ -493,10 +514,11 @@ for (const { key, label } of ROWS) {
 }
 for (const p of proxies) {
   const i = results[p]!.idle;
+  if (!i.opened) continue;
   const q = results.qaqpa?.idle.kib;
   lines.push(`| memory per idle CONNECT tunnel (${IDLE}) | ${p} | | | | ${f0(i.kib)} KiB | | ${p === "qaqpa" ? "" : ratio(i.kib, q)} |`);
 }
-const loadLine = `Load average at start ${load0.map((x) => x.toFixed(2)).join(" / ")}; ${CONNS} connections, ${DURATION} s per row after ${WARMUP} s warm-up, 1 KiB responses; qaqpa one process, Squid 2 workers; ${DOMAINS.toLocaleString("en")} synthetic domains in qaqpa's category database.`;
+const loadLine = `Load average at start ${load0.map((x) => x.toFixed(2)).join(" / ")}; ${CONNS} connections, ${DURATION} s per row after ${WARMUP} s warm-up, 1 KiB responses; qaqpa ${WORKERS > 1 ? `${WORKERS} cluster workers` : "one process"}, Squid 2 workers; ${DOMAINS.toLocaleString("en")} synthetic domains in qaqpa's category database.`;
 const table = lines.join("\n");
 console.log(`\n${loadLine}\n\n${table}\n`);
 for (const [p, r] of Object.entries(results)) for (const [k, row] of Object.entries(r!.rows)) if (row?.note) console.log(`note: ${p} ${k}: ${row.note}`);

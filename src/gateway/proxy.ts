@@ -28,7 +28,7 @@ import { leafCertChainPem, type MintedLeaf } from "../ca/leaf.js";
 import type { Resolver } from "./resolver.js";
 import { blockPage } from "./block-page.js";
 import { recordOf, type DecisionSink } from "./decision-log.js";
-import { relay, replayed } from "./replay.js";
+import { relay } from "./replay.js";
 
 export interface LeafSource {
   get(name: string, keyType: "ecdsa" | "rsa"): Promise<MintedLeaf>;
@@ -91,8 +91,16 @@ export function clientAddress(s: net.Socket): string {
   return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
 }
 
+let refPool = Buffer.alloc(0);
+let refAt = 0;
+/** A random 8-character reference id; the random bytes come from a pool refilled 4 KiB at a time. */
 function newRef(): string {
-  return randomBytes(6).toString("base64url");
+  if (refAt + 6 > refPool.length) {
+    refPool = randomBytes(4096);
+    refAt = 0;
+  }
+  refAt += 6;
+  return refPool.toString("base64url", refAt - 6, refAt);
 }
 
 export class Gateway {
@@ -112,12 +120,14 @@ export class Gateway {
   constructor(deps: GatewayDeps) {
     this.#deps = deps;
     this.#t = { firstBytesMs: 10_000, handshakeMs: 10_000, idleMs: 300_000, connectMs: 10_000, ...deps.timeouts };
+    // One secure context for every upstream TLS connection: passing `ca` instead would rebuild a context with the
+    // whole system store per connection and put every PEM into the agent's pool key on every request.
     this.#httpsAgent = new https.Agent({
       keepAlive: true,
       maxSockets: 512,
       maxFreeSockets: 256,
       scheduling: "lifo",
-      ...(deps.upstreamCa?.length ? { ca: [...tls.rootCertificates, ...deps.upstreamCa] } : {}),
+      ...(deps.upstreamCa?.length ? { secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, ...deps.upstreamCa] }) } : {}),
     });
     const opts: http.ServerOptions = { maxHeaderSize: 32 * 1024, requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 5_000 };
     this.server = http.createServer(opts);
@@ -466,7 +476,10 @@ export class Gateway {
       secureContext = tls.createSecureContext({ cert: leafCertChainPem(leaf), key: leaf.key.privateKeyPem(), minVersion: "TLSv1.2" });
       this.#secureContexts.set(leaf, secureContext);
     }
-    const tsock = new tls.TLSSocket(replayed(socket, bytes), { isServer: true, secureContext, ALPNProtocols: ["h2", "http/1.1"] });
+    // The peeked ClientHello goes back into the socket's buffer; TLSSocket feeds buffered bytes to OpenSSL first
+    // and then reads the file descriptor natively — no JavaScript stream in the data path.
+    socket.unshift(bytes);
+    const tsock = new tls.TLSSocket(socket, { isServer: true, secureContext, ALPNProtocols: ["h2", "http/1.1"] });
     const timer = setTimeout(() => tsock.destroy(), this.#t.handshakeMs);
     tsock.once("secure", () => clearTimeout(timer));
     tsock.on("error", (e: NodeJS.ErrnoException) => {
@@ -493,9 +506,10 @@ export class Gateway {
   }
 
   #innerHttp(socket: net.Socket, bytes: Buffer, ctx: TunnelContext): void {
-    const s = replayed(socket, bytes);
-    (s as WithCtx)[CTX] = ctx;
-    this.#inner.emit("connection", s);
+    (socket as WithCtx)[CTX] = ctx;
+    socket.unshift(bytes);
+    this.#inner.emit("connection", socket);
+    socket.resume();
   }
 
   // ------------------------------------------------------------------------------ WebSocket (HTTP/1.1 Upgrade)

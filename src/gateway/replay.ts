@@ -1,45 +1,9 @@
-/**
- * A duplex that first yields bytes already read from a socket, then the socket's own stream.
- *
- * Why: the gateway must read the ClientHello before it decides (peek, then choose), but tls.TLSSocket over a
- * net.Socket attaches to the native handle and never sees bytes the JS stream already consumed — `unshift`
- * does not reach it. Wrapping in a JS duplex makes TLS read through JavaScript, replayed bytes first.
- */
 import { Duplex } from "node:stream";
-import type net from "node:net";
-
-export function replayed(socket: net.Socket, first: Buffer): Duplex {
-  const d = new Duplex({
-    allowHalfOpen: false,
-    read() {
-      socket.resume();
-    },
-    write(chunk: Buffer, _enc, cb) {
-      if (socket.destroyed) return cb(new Error("socket closed"));
-      socket.write(chunk, cb);
-    },
-    final(cb) {
-      socket.end();
-      cb();
-    },
-    destroy(err, cb) {
-      socket.destroy();
-      cb(err);
-    },
-  });
-  if (first.length) d.push(first);
-  socket.on("data", (chunk: Buffer) => {
-    if (!d.push(chunk)) socket.pause();
-  });
-  socket.on("end", () => d.push(null));
-  socket.on("close", () => d.destroy());
-  socket.on("error", (e) => d.destroy(e));
-  return d;
-}
 
 /**
- * A plain JS duplex over any stream. Node's HTTP/2 session cannot run on a TLSSocket whose own transport is a
- * JS stream (it reaches for a native handle that is not there); over a plain duplex it uses its JS stream path.
+ * A plain JS duplex over any stream. Node's HTTP/2 session, handed a server TLSSocket that wraps a socket already
+ * read from (the peeked ClientHello), never sees the client's preface; over a plain duplex it uses its JS stream
+ * path and reads everything. HTTP/1.1 inside bumped TLS needs no such wrapper.
  */
 export function relay(inner: Duplex): Duplex {
   const d = new Duplex({
