@@ -28,6 +28,7 @@ import { leafCertChainPem, type MintedLeaf } from "../ca/leaf.js";
 import type { Resolver } from "./resolver.js";
 import { blockPage } from "./block-page.js";
 import { recordOf, type DecisionSink } from "./decision-log.js";
+import { UpstreamTls, type UpstreamCheck } from "./upstream-tls.js";
 import { relay } from "./replay.js";
 
 export interface LeafSource {
@@ -41,6 +42,8 @@ export interface GatewayDeps {
   leaves(): LeafSource | null;
   /** Extra PEM roots the gateway trusts for upstream TLS, on top of the system store. */
   upstreamCa?: string[];
+  /** Upstream chain (AIA chasing) and client-certificate checks; made from upstreamCa when not given. */
+  upstreamTls?: UpstreamTls;
   portalUrl: string;
   sink: DecisionSink;
   onUnknownSource(address: string): void;
@@ -116,9 +119,11 @@ export class Gateway {
   readonly #deps: GatewayDeps;
   readonly #t: Required<NonNullable<GatewayDeps["timeouts"]>>;
   readonly #open = new Set<net.Socket>();
+  readonly #upstreamTls: UpstreamTls;
 
   constructor(deps: GatewayDeps) {
     this.#deps = deps;
+    this.#upstreamTls = deps.upstreamTls ?? new UpstreamTls({ upstreamCa: deps.upstreamCa });
     this.#t = { firstBytesMs: 10_000, handshakeMs: 10_000, idleMs: 300_000, connectMs: 10_000, ...deps.timeouts };
     // One secure context for every upstream TLS connection: passing `ca` instead would rebuild a context with the
     // whole system store per connection and put every PEM into the agent's pool key on every request.
@@ -179,6 +184,7 @@ export class Gateway {
     await closed;
     this.#httpAgent.destroy();
     this.#httpsAgent.destroy();
+    this.#upstreamTls.close();
   }
 
   #track(s: Duplex): void {
@@ -251,6 +257,17 @@ export class Gateway {
       return;
     }
     const ip = addrs[0]!;
+    // The upstream's chain (AIA chasing for missing intermediates) and client-certificate requests (mTLS),
+    // probed once per upstream and cached (src/gateway/upstream-tls.ts).
+    let upstream: UpstreamCheck | undefined;
+    if (t.tls) {
+      upstream = this.#upstreamTls.cached(t.host, ip, t.port) ?? (await this.#upstreamTls.check(t.host, ip, t.port));
+      if (!upstream.ok) {
+        this.#sendBlock(res, upstream.reason, t.host, t.ref, 502);
+        this.#deps.sink.write(recordOf("request", t.ref, t.facts, { ...t.decision, verdict: { action: "block", reason: upstream.reason, rule: upstream.detail } }, { ip, tls: "bump", startedAt: t.startedAt, status: 502 }));
+        return;
+      }
+    }
     const headers = copyHeaders(req.rawHeaders, (lower) => HOP_BY_HOP.has(lower) || lower.startsWith("proxy-") || lower.startsWith(":"));
     if (!Object.keys(headers).some((h) => h.toLowerCase() === "host")) headers.Host = t.port === (t.tls ? 443 : 80) ? t.host : `${t.host}:${t.port}`;
     const options: https.RequestOptions = {
@@ -259,7 +276,7 @@ export class Gateway {
       method: req.method,
       path: t.path,
       headers,
-      agent: t.tls ? this.#httpsAgent : this.#httpAgent,
+      agent: t.tls ? ((upstream?.ok && upstream.agent) || this.#httpsAgent) : this.#httpAgent,
       setHost: false,
       timeout: this.#t.connectMs,
       ...(t.tls ? { servername: net.isIP(t.host) ? undefined : t.host } : {}),

@@ -13,9 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TransparentListeners } from "../../src/gateway/transparent.js";
 import { conntrack, findOriginalDestination, localAddress } from "../../src/gateway/original-destination.js";
-import { buildCategoryDatabase } from "../../src/categories/database.js";
-import { TEST_LIST } from "../gateway-core/world.js";
-import { startTestGateway, run, type TestGateway } from "./world.js";
+import { startTestGateway, categoriesWith, run, type TestGateway } from "./world.js";
 
 const NAMES = ["shop.example", "news.example", "nationalbank.kz", "search.example"];
 const TP = "127.0.0.9";
@@ -27,11 +25,7 @@ describe("transparent listeners", () => {
   before(async () => {
     const hosts = Object.fromEntries(NAMES.map((n) => [n, n === "search.example" ? ["127.0.0.1"] : ["127.0.0.1", TP]]));
     // 127.0.0.10 has an address entry (malware): a TLS flow to it without SNI is decided by address.
-    const categories = buildCategoryDatabase({
-      version: "test-1",
-      lists: [{ source: { name: "test-list", licence: "test", fetched: "2026-11-01", version: "1" }, entries: [...TEST_LIST, { pattern: "127.0.0.10/32", category: "malware", source: "test-list" }] }],
-    }).database;
-    t = await startTestGateway({ names: NAMES, hosts, snapshot: { categories } });
+    t = await startTestGateway({ names: NAMES, hosts, snapshot: { categories: categoriesWith([["127.0.0.10/32", "malware"]]) } });
     listeners = new TransparentListeners({
       gateway: t.gateway,
       originalDestination: localAddress,

@@ -12,8 +12,10 @@ import { CaAuthority } from "../../src/ca/authority/index.js";
 import { LeafCache } from "../../src/ca/leaf.js";
 import { toPem } from "../../src/ca/x509.js";
 import type { PolicySnapshot, SnapshotInput } from "../../src/gateway-core/snapshot.js";
+import { buildCategoryDatabase } from "../../src/categories/database.js";
+import type { CategoryEntry } from "../../src/categories/entry.js";
 import { makeHierarchy } from "../ca/fixture.js";
-import { snapshot, MINISTRY, AKIMAT } from "../gateway-core/world.js";
+import { snapshot, MINISTRY, AKIMAT, TEST_LIST } from "../gateway-core/world.js";
 import { startOrigins, type Origins } from "./origin.js";
 
 export interface TestGateway {
@@ -24,6 +26,14 @@ export interface TestGateway {
   sink: MemorySink;
   snapshot: () => PolicySnapshot;
   close(): Promise<void>;
+}
+
+/** The test category list plus a few entries of a test's own. */
+export function categoriesWith(extra: [string, CategoryEntry["category"]][]) {
+  return buildCategoryDatabase({
+    version: "test-1",
+    lists: [{ source: { name: "test-list", licence: "test", fetched: "2026-11-01", version: "1" }, entries: [...TEST_LIST, ...extra.map(([pattern, category]) => ({ pattern, category, source: "test-list" }))] }],
+  }).database;
 }
 
 export async function startTestGateway(o: {
