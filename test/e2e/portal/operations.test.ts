@@ -11,72 +11,35 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { defaultConfig } from "../../../src/config.js";
-import { startAllInOne, type Running } from "../../../src/app.js";
+import type { Page } from "playwright-core";
 import { newBin } from "../../api/harness.js";
 import { adminToken } from "../support.js";
-import { axe, buildPortal, launch, screenshot, skipReason, type Violation } from "./browser.js";
+import { screenshot, skipReason } from "./browser.js";
+import { startPortal, type PortalRun } from "./run.js";
 
 const ADMIN_PASSWORD = "operations admin password";
 const skip = skipReason();
 
 describe("portal operations in Chromium", { skip }, () => {
-  let dir: string;
-  let app: Running;
-  let browser: Browser;
-  let context: BrowserContext;
+  let run: PortalRun;
   let page: Page;
-  let base: string;
   let token: string;
-  const pageErrors: string[] = [];
-  const violations: { where: string; v: Violation[] }[] = [];
+  const go = (path: string) => run.go(path);
+  const check = (where: string) => run.check(where);
+  const login = (username: string, password: string, next?: string) => run.login(username, password, next);
 
   async function api(method: string, path: string, body?: unknown): Promise<any> {
-    const r = await fetch(app.urls.api + path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    const r = await fetch(run.app.urls.api + path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined });
     const json = await r.json().catch(() => undefined);
     if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(json)}`);
     return json;
   }
-  async function check(where: string): Promise<void> {
-    const v = await axe(page);
-    if (v.length) violations.push({ where, v });
-  }
-  async function go(path: string): Promise<void> {
-    await page.goto(base + path);
-    await page.locator("h1").first().waitFor();
-    await page.locator(".state-loading").first().waitFor({ state: "detached", timeout: 10_000 }).catch(() => undefined);
-  }
-  async function login(username: string, password: string, next?: string): Promise<void> {
-    await context.clearCookies();
-    await page.goto(base + "/");
-    await page.getByLabel("Username").fill(username);
-    await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Log in" }).click();
-    if (next) {
-      await page.getByRole("heading", { name: "Change password" }).waitFor();
-      await page.getByLabel("Current password").fill(password);
-      await page.getByLabel("New password", { exact: true }).fill(next);
-      await page.getByLabel("New password again").fill(next);
-      await page.getByRole("button", { name: "Change password" }).last().click();
-    }
-    await page.getByRole("heading", { name: "Overview" }).waitFor();
-  }
 
   before(async () => {
-    buildPortal();
-    dir = mkdtempSync(join(tmpdir(), "qaqpa-portal-ops-"));
-    const cfg = defaultConfig();
-    cfg.dataDir = dir;
-    cfg.http.host = "127.0.0.1";
-    cfg.http.port = 0;
-    cfg.proxy.host = "127.0.0.1";
-    cfg.proxy.port = 0;
-    app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: ADMIN_PASSWORD });
-    base = app.urls.api.replace(/\/api$/, "");
+    run = await startPortal(ADMIN_PASSWORD, "portal-ops");
+    page = run.page;
+    run.context.setDefaultTimeout(15_000);
+    const app = run.app;
     token = await adminToken(app, ADMIN_PASSWORD, "operations");
     const op = await api("POST", "/operators", { bin: newBin(), nameKk: "Қазақтелеком АҚ", nameRu: "АО «Казахтелеком»", nameEn: "Kazakhtelecom JSC", notificationEmails: ["noc@telecom.kz"] });
     const org = await api("POST", "/organisations", { bin: newBin(), nameKk: "Цифрлық даму министрлігі", nameRu: "Министерство цифрового развития", nameEn: "Ministry of Digital Development", class: "state_body" });
@@ -85,22 +48,14 @@ describe("portal operations in Chromium", { skip }, () => {
     await api("POST", "/accounts", { username: "kt-noc", displayName: "Бекова Айгерім", role: "operator_staff", operatorId: op.id, password: "initial password 1" });
     await api("POST", "/accounts", { username: "auditor1", displayName: "Сейітов Нұрлан", role: "auditor", password: "initial password 1" });
     await app.gateway.refresh();
-    // A real decision for the report: 127.0.0.1 is outside the catalogue and the name is in no category.
-    // (asynchronous: the proxy answers from this same process)
+    // A real decision for the report: 127.0.0.1 is outside the catalogue and the name is in no category
+    // (asynchronous: the proxy answers from this same process).
     const curl = await promisify(execFile)("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "-x", app.urls.proxy, "http://uncategorised-destination.example/"], { encoding: "utf8" });
     assert.equal(curl.stdout, "403", curl.stderr);
     await app.gateway.flush();
-
-    browser = await launch();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-GB", timezoneId: "Asia/Almaty" });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    page.on("pageerror", (e) => pageErrors.push(e.message));
   });
   after(async () => {
-    await browser?.close();
-    await app?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await run?.stop();
   });
 
   test("STS generates, publishes and activates the CA, then rotates the root", async () => {
@@ -247,8 +202,8 @@ describe("portal operations in Chromium", { skip }, () => {
   });
 
   test("no serious or critical accessibility violations, no script errors", () => {
-    const report = violations.map(({ where, v }) => `${where}:\n${v.map((x) => `  [${x.impact}] ${x.id}: ${x.help}\n    ${x.nodes.join("\n    ")}`).join("\n")}`).join("\n");
+    const report = run.report();
     assert.equal(report, "", report);
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(run.pageErrors, []);
   });
 });

@@ -8,39 +8,23 @@
  */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { defaultConfig } from "../../../src/config.js";
-import { startAllInOne, type Running } from "../../../src/app.js";
+import type { BrowserContext, Page } from "playwright-core";
 import { newBin } from "../../api/harness.js";
-import { axe, buildPortal, launch, screenshot, skipReason, type Violation } from "./browser.js";
+import { screenshot, skipReason } from "./browser.js";
+import { startPortal, type PortalRun } from "./run.js";
 
 const ADMIN_PASSWORD = "portal admin password";
 const skip = skipReason();
 
 describe("portal in Chromium", { skip }, () => {
-  let dir: string;
-  let app: Running;
-  let browser: Browser;
+  let run: PortalRun;
   let context: BrowserContext;
   let page: Page;
   let base: string;
-  const pageErrors: string[] = [];
-  const violations: { where: string; v: Violation[] }[] = [];
   const operatorBin = newBin();
   const organisationBin = newBin();
-
-  async function check(where: string): Promise<void> {
-    const v = await axe(page);
-    if (v.length) violations.push({ where, v });
-  }
-  async function go(path: string): Promise<void> {
-    await page.goto(base + path);
-    await page.locator("h1").first().waitFor();
-    await page.locator(".state-loading").first().waitFor({ state: "detached", timeout: 10_000 }).catch(() => undefined);
-  }
+  const check = (where: string) => run.check(where);
+  const go = (path: string) => run.go(path);
   async function login(username: string, password: string, succeeds = true): Promise<void> {
     await context.clearCookies();
     await page.goto(base + "/");
@@ -65,26 +49,11 @@ describe("portal in Chromium", { skip }, () => {
   const navLinks = async () => (await page.getByRole("navigation", { name: "Sections" }).getByRole("link").allTextContents()).map((s) => s.trim());
 
   before(async () => {
-    buildPortal();
-    dir = mkdtempSync(join(tmpdir(), "qaqpa-portal-"));
-    const cfg = defaultConfig();
-    cfg.dataDir = dir;
-    cfg.http.host = "127.0.0.1";
-    cfg.http.port = 0;
-    cfg.proxy.host = "127.0.0.1";
-    cfg.proxy.port = 0;
-    app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: ADMIN_PASSWORD });
-    base = app.urls.api.replace(/\/api$/, "");
-    browser = await launch();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-GB", timezoneId: "Asia/Almaty" });
-    context.setDefaultTimeout(10_000);
-    page = await context.newPage();
-    page.on("pageerror", (e) => pageErrors.push(e.message));
+    run = await startPortal(ADMIN_PASSWORD, "portal");
+    ({ context, page, base } = run);
   });
   after(async () => {
-    await browser?.close();
-    await app?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await run?.stop();
   });
 
   test("the control plane serves the portal at / and keeps /api/* as problem+json", async () => {
@@ -105,7 +74,7 @@ describe("portal in Chromium", { skip }, () => {
     await page.getByLabel("Password").fill(ADMIN_PASSWORD);
     await page.getByRole("button", { name: "Log in" }).click();
     await page.getByRole("heading", { name: "Overview" }).waitFor();
-    assert.deepEqual(await navLinks(), ["Overview", "Organisations", "Telecom operators", "Contracts", "IP address catalogue", "Accounts", "Audit log", "Working-day calendar", "Notifications", "What-if simulator", "Category database", "Root certificate", "Transparency report"]);
+    assert.deepEqual(await navLinks(), ["Overview", "Organisations", "Telecom operators", "Contracts", "IP address catalogue", "Accounts", "Audit log", "Working-day calendar", "Notifications", "What-if simulator", "Category database", "Root certificate", "Mail gateway", "Transparency report"]);
     await check("dashboard");
   });
 
@@ -323,8 +292,8 @@ describe("portal in Chromium", { skip }, () => {
   });
 
   test("no serious or critical accessibility violations, no script errors", () => {
-    const report = violations.map(({ where, v }) => `${where}:\n${v.map((x) => `  [${x.impact}] ${x.id}: ${x.help}\n    ${x.nodes.join("\n    ")}`).join("\n")}`).join("\n");
+    const report = run.report();
     assert.equal(report, "", report);
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(run.pageErrors, []);
   });
 });

@@ -7,7 +7,7 @@
  * Series differ by fill *and* by pattern (solid, hatched, dotted), and the legend names them, so nothing
  * is told by colour alone.
  */
-import { useId } from "react";
+import { useId, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { formatNumber } from "../../i18n/format.js";
 
@@ -96,17 +96,47 @@ function DataTable({ caption, series, rows, first }: { caption: string; series: 
 
 const total = (r: Row) => r.values.reduce((a, b) => a + b, 0);
 
+interface ChartProps {
+  title: string;
+  summary: string;
+  series: Series[];
+  rows: Row[];
+  first: string;
+  empty: string;
+}
+
+/** The figure around a chart: caption, legend, the SVG named and described, and the data table. */
+function Frame({ id, p, width, height, children }: { id: string; p: ChartProps; width: number; height: number; children: ReactNode }) {
+  return (
+    <figure className="chart" aria-labelledby={`${id}-t`}>
+      <figcaption id={`${id}-t`} className="chart-title">
+        {p.title}
+      </figcaption>
+      <Legend series={p.series} id={id} />
+      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={`${id}-t`} aria-describedby={`${id}-d`} className="chart-svg" preserveAspectRatio="xMinYMin meet">
+        <desc id={`${id}-d`}>{p.summary}</desc>
+        <Patterns id={id} />
+        {children}
+      </svg>
+      <DataTable caption={p.title} series={p.series} rows={p.rows} first={p.first} />
+    </figure>
+  );
+}
+
+function EmptyChart({ p }: { p: ChartProps }) {
+  return (
+    <figure className="chart">
+      <figcaption className="chart-title">{p.title}</figcaption>
+      <p className="state state-empty">{p.empty}</p>
+    </figure>
+  );
+}
+
 /** Horizontal stacked bars, one row per label (categories, destinations). */
-export function BarChart({ title, summary, series, rows, first, empty }: { title: string; summary: string; series: Series[]; rows: Row[]; first: string; empty: string }) {
+export function BarChart(p: ChartProps) {
   const id = useId().replace(/:/g, "");
-  if (rows.length === 0 || rows.every((r) => total(r) === 0)) {
-    return (
-      <figure className="chart">
-        <figcaption className="chart-title">{title}</figcaption>
-        <p className="state state-empty">{empty}</p>
-      </figure>
-    );
-  }
+  const { series, rows } = p;
+  if (rows.length === 0 || rows.every((r) => total(r) === 0)) return <EmptyChart p={p} />;
   const max = Math.max(...rows.map(total));
   const label = 210;
   const width = 640;
@@ -115,56 +145,41 @@ export function BarChart({ title, summary, series, rows, first, empty }: { title
   const plot = width - label - 70;
   const height = rows.length * (bar + gap) + gap;
   return (
-    <figure className="chart" aria-labelledby={`${id}-t`}>
-      <figcaption id={`${id}-t`} className="chart-title">
-        {title}
-      </figcaption>
-      <Legend series={series} id={id} />
-      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={`${id}-t`} aria-describedby={`${id}-d`} className="chart-svg" preserveAspectRatio="xMinYMin meet">
-        <desc id={`${id}-d`}>{summary}</desc>
-        <Patterns id={id} />
-        {rows.map((r, ri) => {
-          const y = gap + ri * (bar + gap);
-          let x = label;
-          return (
-            <g key={r.label}>
-              <text x={label - 8} y={y + bar / 2} textAnchor="end" dominantBaseline="middle" className="chart-label">
-                {r.label.length > 30 ? `${r.label.slice(0, 29)}…` : r.label}
-              </text>
-              {r.values.map((v, i) => {
-                const w = max ? (v / max) * plot : 0;
-                const el = w > 0 && (
-                  <rect key={series[i]?.key ?? i} x={x} y={y} width={w} height={bar} className={classOf(look(series[i], i))} fill={fillOf(id, look(series[i], i))}>
-                    <title>{`${r.label} · ${series[i]?.label ?? ""}: ${formatNumber(v)}`}</title>
-                  </rect>
-                );
-                x += w;
-                return el;
-              })}
-              <text x={x + 6} y={y + bar / 2} dominantBaseline="middle" className="chart-value">
-                {formatNumber(total(r))}
-              </text>
-            </g>
-          );
-        })}
-      </svg>
-      <DataTable caption={title} series={series} rows={rows} first={first} />
-    </figure>
+    <Frame id={id} p={p} width={width} height={height}>
+      {rows.map((r, ri) => {
+        const y = gap + ri * (bar + gap);
+        let x = label;
+        return (
+          <g key={r.label}>
+            <text x={label - 8} y={y + bar / 2} textAnchor="end" dominantBaseline="middle" className="chart-label">
+              {r.label.length > 30 ? `${r.label.slice(0, 29)}…` : r.label}
+            </text>
+            {r.values.map((v, i) => {
+              const w = max ? (v / max) * plot : 0;
+              const el = w > 0 && (
+                <rect key={series[i]?.key ?? i} x={x} y={y} width={w} height={bar} className={classOf(look(series[i], i))} fill={fillOf(id, look(series[i], i))}>
+                  <title>{`${r.label} · ${series[i]?.label ?? ""}: ${formatNumber(v)}`}</title>
+                </rect>
+              );
+              x += w;
+              return el;
+            })}
+            <text x={x + 6} y={y + bar / 2} dominantBaseline="middle" className="chart-value">
+              {formatNumber(total(r))}
+            </text>
+          </g>
+        );
+      })}
+    </Frame>
   );
 }
 
 /** Vertical stacked columns over time (hours of the last day). */
-export function ColumnChart({ title, summary, series, rows, first, empty, tick }: { title: string; summary: string; series: Series[]; rows: Row[]; first: string; empty: string; tick: (i: number) => boolean }) {
+export function ColumnChart({ tick, ...p }: ChartProps & { tick: (i: number) => boolean }) {
   const id = useId().replace(/:/g, "");
+  const { series, rows } = p;
   const max = Math.max(0, ...rows.map(total));
-  if (max === 0) {
-    return (
-      <figure className="chart">
-        <figcaption className="chart-title">{title}</figcaption>
-        <p className="state state-empty">{empty}</p>
-      </figure>
-    );
-  }
+  if (max === 0) return <EmptyChart p={p} />;
   const width = 640;
   const height = 200;
   const left = 44;
@@ -173,47 +188,38 @@ export function ColumnChart({ title, summary, series, rows, first, empty, tick }
   const step = (width - left) / rows.length;
   const colW = Math.max(2, step - 4);
   return (
-    <figure className="chart" aria-labelledby={`${id}-t`}>
-      <figcaption id={`${id}-t`} className="chart-title">
-        {title}
-      </figcaption>
-      <Legend series={series} id={id} />
-      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={`${id}-t`} aria-describedby={`${id}-d`} className="chart-svg" preserveAspectRatio="xMinYMin meet">
-        <desc id={`${id}-d`}>{summary}</desc>
-        <Patterns id={id} />
-        <line x1={left} y1={8 + plotH} x2={width} y2={8 + plotH} className="chart-axis" />
-        <text x={left - 6} y={12} textAnchor="end" className="chart-label">
-          {formatNumber(max)}
-        </text>
-        <text x={left - 6} y={8 + plotH} textAnchor="end" className="chart-label">
-          0
-        </text>
-        {rows.map((r, ri) => {
-          const x = left + ri * step + 2;
-          let y = 8 + plotH;
-          return (
-            <g key={r.label}>
-              {r.values.map((v, i) => {
-                const h = (v / max) * plotH;
-                y -= h;
-                return (
-                  h > 0 && (
-                    <rect key={series[i]?.key ?? i} x={x} y={y} width={colW} height={h} className={classOf(look(series[i], i))} fill={fillOf(id, look(series[i], i))}>
-                      <title>{`${r.label} · ${series[i]?.label ?? ""}: ${formatNumber(v)}`}</title>
-                    </rect>
-                  )
-                );
-              })}
-              {tick(ri) && (
-                <text x={x + colW / 2} y={height - 6} textAnchor="middle" className="chart-label">
-                  {r.label}
-                </text>
-              )}
-            </g>
-          );
-        })}
-      </svg>
-      <DataTable caption={title} series={series} rows={rows} first={first} />
-    </figure>
+    <Frame id={id} p={p} width={width} height={height}>
+      <line x1={left} y1={8 + plotH} x2={width} y2={8 + plotH} className="chart-axis" />
+      <text x={left - 6} y={12} textAnchor="end" className="chart-label">
+        {formatNumber(max)}
+      </text>
+      <text x={left - 6} y={8 + plotH} textAnchor="end" className="chart-label">
+        0
+      </text>
+      {rows.map((r, ri) => {
+        const x = left + ri * step + 2;
+        let y = 8 + plotH;
+        return (
+          <g key={r.label}>
+            {r.values.map((v, i) => {
+              const h = (v / max) * plotH;
+              y -= h;
+              return (
+                h > 0 && (
+                  <rect key={series[i]?.key ?? i} x={x} y={y} width={colW} height={h} className={classOf(look(series[i], i))} fill={fillOf(id, look(series[i], i))}>
+                    <title>{`${r.label} · ${series[i]?.label ?? ""}: ${formatNumber(v)}`}</title>
+                  </rect>
+                )
+              );
+            })}
+            {tick(ri) && (
+              <text x={x + colW / 2} y={height - 6} textAnchor="middle" className="chart-label">
+                {r.label}
+              </text>
+            )}
+          </g>
+        );
+      })}
+    </Frame>
   );
 }

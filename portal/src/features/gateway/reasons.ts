@@ -28,6 +28,8 @@ export const REASONS = [
   "misdirected-request",
   "malformed-client-hello",
   "client-rejected-certificate",
+  "client-certificate-required",
+  "missing-server-name",
 ] as const;
 export type GatewayReason = (typeof REASONS)[number];
 
@@ -55,6 +57,8 @@ export function reasonLabels(t: TFunction): Record<GatewayReason, string> {
     "misdirected-request": t("gatewayReason.misdirectedRequest"),
     "malformed-client-hello": t("gatewayReason.malformedClientHello"),
     "client-rejected-certificate": t("gatewayReason.clientRejectedCertificate"),
+    "client-certificate-required": t("gatewayReason.clientCertificateRequired"),
+    "missing-server-name": t("gatewayReason.missingServerName"),
   };
 }
 
