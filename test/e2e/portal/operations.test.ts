@@ -98,6 +98,10 @@ describe("portal operations in Chromium", { skip }, () => {
 
   test("the telecom operator downloads the new root and acknowledges passing it on", async () => {
     await login("kt-noc", "initial password 1", "operator password 2");
+    // Two roots were published (the first and its successor): both wait for the operator (p.22).
+    const card = page.locator(".card").filter({ hasText: "Root certificates to acknowledge" });
+    await card.locator(".card-value").getByText("2", { exact: true }).waitFor();
+    await check("dashboard (operator)");
     await go("/ca");
     const fp = (await page.getByTestId("root-sha256").innerText()).trim();
     assert.match(fp, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);

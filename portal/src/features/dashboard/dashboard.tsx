@@ -16,7 +16,7 @@ import { formatDate, formatDateTime, formatNumber, TIME_ZONE } from "../../i18n/
 import { problemText } from "../../components/states.js";
 import { currentLanguage } from "../../i18n/index.js";
 import { gateway, reports, type OverviewReport } from "../gateway/api.js";
-import { ca } from "../ca/api.js";
+import { ca, distribution } from "../ca/api.js";
 import { useCategories } from "../categories/names.js";
 import { BarChart, ColumnChart } from "./charts.js";
 
@@ -105,6 +105,18 @@ function GatewayHealth() {
           <span className="card-note">{t("dashboard.snapshot", { id: s!.snapshotId ?? "—", when: formatDateTime(s!.compiledAt), organisations: formatNumber(s!.organisations) })}</span>
         </>
       )}
+    </Card>
+  );
+}
+
+/** A telecom operator's root-distribution applications still awaiting its acknowledgement (p.22). */
+function RootAcknowledgements() {
+  const { t } = useTranslation();
+  const r = useLoad((s) => distribution.list(s), []);
+  const open = r.data?.items.filter((a) => a.state === "notified").length ?? 0;
+  return (
+    <Card title={t("dashboard.rootAck")} to="/ca">
+      {r.loading ? <span className="muted">{t("common.loading")}</span> : r.error ? <span className="error">{problemText(t, r.error).title}</span> : <span className={open > 0 ? "error" : undefined}>{formatNumber(open)}</span>}
     </Card>
   );
 }
@@ -199,6 +211,7 @@ export function DashboardPage() {
         <Count label={t("nav.operators")} to="/operators" load={(s) => operators.list({ limit: 1 }, s)} />
         <Count label={t("dashboard.prefixes")} to="/catalogue" load={(s) => catalogue.list({ limit: 1 }, s)} />
         {can("audit.read") && <AuditStatus />}
+        {account.role === "operator_staff" && <RootAcknowledgements />}
       </ul>
     </section>
   );
