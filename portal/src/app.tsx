@@ -29,6 +29,15 @@ import { CategoriesPage } from "./features/categories/categories.js";
 import { CaPage } from "./features/ca/ca.js";
 import { MailPage } from "./features/mail/mail.js";
 import { TransparencyPage } from "./features/transparency/transparency.js";
+import { ApplicationsPage } from "./features/applications/inbox.js";
+import { ApplicationPage } from "./features/applications/detail.js";
+import { SubmitPage, IncidentReportPage } from "./features/applications/submit.js";
+import { TasksPage } from "./features/applications/tasks.js";
+import { IncidentsPage } from "./features/incidents/queue.js";
+import { UnknownSourcesPage } from "./features/unknown-sources/list.js";
+import { PoliciesPage } from "./features/policies/policies.js";
+import { RootInstallGuidePage } from "./features/guides/root-install.js";
+import { RecategorisationPage } from "./features/guides/recategorisation.js";
 
 interface Route {
   path: string;
@@ -60,6 +69,15 @@ const ROUTES: Route[] = [
   { path: "/ca", permission: "ca.read", render: () => <CaPage /> },
   { path: "/mail", permission: "mail.read", render: () => <MailPage /> },
   { path: "/transparency", permission: "report.read", render: () => <TransparencyPage /> },
+  { path: "/applications", permission: "application.read", render: () => <ApplicationsPage /> },
+  { path: "/applications/new", permission: "application.submit", render: () => <SubmitPage /> },
+  { path: "/applications/:id", permission: "application.read", render: (p) => <ApplicationPage id={p.id!} /> },
+  { path: "/tasks", permission: "task.read", render: () => <TasksPage /> },
+  { path: "/incidents", permission: "incident.read", render: () => <IncidentsPage /> },
+  { path: "/incidents/new", permission: "incident.report", render: () => <IncidentReportPage /> },
+  { path: "/unknown-sources", permission: "unknown-source.read", render: () => <UnknownSourcesPage /> },
+  { path: "/policies", permission: "policy.read", render: () => <PoliciesPage /> },
+  { path: "/guides/root-certificate", permission: "ca.read", render: () => <RootInstallGuidePage /> },
 ];
 
 function NotFound({ forbidden }: { forbidden: boolean }) {
@@ -78,6 +96,8 @@ function NotFound({ forbidden }: { forbidden: boolean }) {
 export function App() {
   const { state } = useSession();
   const { path } = useLocation();
+  // Reached from a block page: no account is needed to ask for a re-categorisation.
+  if (path === "/recategorisation") return <RecategorisationPage />;
   if (state.status === "loading") return <Loading />;
   if (state.status === "anonymous") return <LoginPage expired={state.expired} />;
   const account = state.account;

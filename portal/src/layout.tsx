@@ -35,6 +35,12 @@ export const NAV: NavItem[] = [
   { to: "/ca", label: (t) => t("nav.ca"), permission: "ca.read" },
   { to: "/mail", label: (t) => t("mail.nav"), permission: "mail.read" },
   { to: "/transparency", label: (t) => t("nav.transparency"), permission: "report.read" },
+  { to: "/applications", label: (t) => t("nav.applications"), permission: "application.read" },
+  { to: "/incidents", label: (t) => t("nav.incidents"), permission: "incident.read" },
+  { to: "/unknown-sources", label: (t) => t("nav.unknownSources"), permission: "unknown-source.read" },
+  { to: "/tasks", label: (t) => t("nav.tasks"), permission: "task.read" },
+  { to: "/policies", label: (t) => t("nav.policies"), permission: "policy.read" },
+  { to: "/guides/root-certificate", label: (t) => t("nav.rootGuide"), permission: "ca.read" },
 ];
 
 const LANGUAGE_NAMES: Record<Language, string> = { kk: "Қазақша", ru: "Русский", en: "English" };

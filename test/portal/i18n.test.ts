@@ -17,6 +17,9 @@ import { ContractStatus } from "../../src/contract/contracts.js";
 import { OrganisationStatus } from "../../src/contract/organisations.js";
 import { CSV_ERROR_CODES } from "../../portal/src/features/catalogue/codes.js";
 import type { CsvErrorCode } from "../../src/domain/catalogue/csv.js";
+import { APPLICATION_KINDS, APP_ACTIONS, APP_EVENTS, APP_STATES, INCIDENT_SOURCES, PARTIES, POLICY_STATUSES, TASK_STATES, schemaVocabulary } from "../../portal/src/features/applications/vocabulary.js";
+import { UNKNOWN_SOURCE_STATES } from "../../src/domain/workflows/unknown-source.js";
+import { GUIDE_PLATFORMS, GUIDE_STEPS } from "../../portal/src/features/guides/platforms.js";
 
 // The type check of the test suite fails when the catalogue domain gains an error code the portal has no label for.
 type Unlabelled = Exclude<CsvErrorCode, (typeof CSV_ERROR_CODES)[number]>;
@@ -77,6 +80,19 @@ const DYNAMIC: Record<string, readonly string[]> = {
   "notificationStatus.": ["pending", "sent", "sink", "failed"],
   "catalogueAction.": ["create", "update", "delete", "import"],
   "catalogueField.": ["prefix", "organisationId", "operatorId", "contractId", "note"],
+  "appKind.": APPLICATION_KINDS,
+  "appState.": APP_STATES,
+  "appEvent.": APP_EVENTS,
+  "appAction.": APP_ACTIONS,
+  "appField.": schemaVocabulary().fields,
+  "appOption.": schemaVocabulary().options,
+  "appParty.": PARTIES,
+  "taskState.": TASK_STATES,
+  "incidentSource.": INCIDENT_SOURCES,
+  "unknownState.": UNKNOWN_SOURCE_STATES,
+  "policyStatus.": POLICY_STATUSES,
+  "guidePlatform.": GUIDE_PLATFORMS,
+  "guideStep.": GUIDE_PLATFORMS.flatMap((p) => Array.from({ length: GUIDE_STEPS[p] }, (_, i) => `${p}${i + 1}`)),
 };
 
 const literal = new Map<string, string>();

@@ -74,7 +74,7 @@ describe("portal in Chromium", { skip }, () => {
     await page.getByLabel("Password").fill(ADMIN_PASSWORD);
     await page.getByRole("button", { name: "Log in" }).click();
     await page.getByRole("heading", { name: "Overview" }).waitFor();
-    assert.deepEqual(await navLinks(), ["Overview", "Organisations", "Telecom operators", "Contracts", "IP address catalogue", "Accounts", "Audit log", "Working-day calendar", "Notifications", "What-if simulator", "Category database", "Root certificate", "Mail gateway", "Transparency report"]);
+    assert.deepEqual(await navLinks(), ["Overview", "Organisations", "Telecom operators", "Contracts", "IP address catalogue", "Accounts", "Audit log", "Working-day calendar", "Notifications", "What-if simulator", "Category database", "Root certificate", "Mail gateway", "Transparency report", "Applications", "Incidents", "Unknown source addresses", "Follow-up tasks", "Policies and exceptions", "Root certificate installation"]);
     await check("dashboard");
   });
 
@@ -156,7 +156,7 @@ describe("portal in Chromium", { skip }, () => {
   test("the operator changes the initial password, imports a CSV with one bad row, fixes it and imports", async () => {
     await login("kt-noc", "initial password 1");
     await changeInitialPassword("initial password 1", "operator password 2");
-    assert.deepEqual(await navLinks(), ["Overview", "Organisations", "Telecom operators", "Contracts", "IP address catalogue", "Working-day calendar", "What-if simulator", "Category database", "Root certificate"]);
+    assert.deepEqual(await navLinks(), ["Overview", "Organisations", "Telecom operators", "Contracts", "IP address catalogue", "Working-day calendar", "What-if simulator", "Category database", "Root certificate", "Applications", "Incidents", "Unknown source addresses", "Policies and exceptions", "Root certificate installation"]);
 
     await go("/catalogue");
     await page.getByText("The catalogue is empty.").waitFor();

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { defaultConfig } from "../../../src/config.js";
+import { defaultConfig, type Config } from "../../../src/config.js";
 import { startAllInOne, type Running } from "../../../src/app.js";
 import { axe, buildPortal, launch, type Violation } from "./browser.js";
 
@@ -32,7 +32,8 @@ export interface PortalRun {
   stop(): Promise<void>;
 }
 
-export async function startPortal(adminPassword: string, name: string): Promise<PortalRun> {
+/** `configure` adjusts the all-in-one's configuration before it starts (e.g. the proxy's test origins). */
+export async function startPortal(adminPassword: string, name: string, configure?: (cfg: Config) => void): Promise<PortalRun> {
   buildPortal();
   const dir = mkdtempSync(join(tmpdir(), `qaqpa-${name}-`));
   const cfg = defaultConfig();
@@ -41,6 +42,7 @@ export async function startPortal(adminPassword: string, name: string): Promise<
   cfg.http.port = 0;
   cfg.proxy.host = "127.0.0.1";
   cfg.proxy.port = 0;
+  configure?.(cfg);
   const app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: adminPassword });
   const base = app.urls.api.replace(/\/api$/, "");
   const browser = await launch();
