@@ -17,6 +17,7 @@ import type { Database } from "../store/schema.js";
 import type { PolicySnapshot } from "../gateway-core/snapshot.js";
 import type { Decision } from "../gateway-core/flow.js";
 import { Gateway, type LeafSource } from "./proxy.js";
+import { startGatewayCluster, type GatewayCluster } from "./cluster.js";
 import { createResolver } from "./resolver.js";
 import type { DecisionRecord, DecisionSink } from "./decision-log.js";
 import { buildCategoriesFromStore, compileSnapshot, type CategoryCache } from "../services/policy-snapshot.js";
@@ -43,11 +44,19 @@ export interface GatewayRuntimeOptions {
   refreshMs?: number;
   /** Pure-DNS resolution is refused for private addresses unless this is set (tests, private deployments). */
   allowPrivateDns?: boolean;
+  /**
+   * Cluster workers serving the explicit proxy (src/gateway/cluster.ts); 0 or absent = this process serves it.
+   * With workers, this process compiles the snapshot, mints leaves and batches their decision records.
+   */
+  workers?: number;
+  scheduling?: "none" | "rr";
 }
 
 export interface GatewayRuntime {
   readonly gateway: Gateway;
   readonly port: number;
+  /** The workers serving the explicit proxy, when configured. */
+  readonly cluster: GatewayCluster | null;
   snapshot(): PolicySnapshot | null;
   /** Recompile now if anything changed (or always, with force). */
   refresh(force?: boolean): Promise<void>;
@@ -73,6 +82,7 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
   let fingerprint = "";
   let lastError: string | null = null;
   let refreshing: Promise<void> | null = null;
+  let cluster: GatewayCluster | null = null;
 
   const refresh = async (force = false) => {
     if (refreshing) return refreshing;
@@ -83,7 +93,10 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
         const fp = `${head?.seq ?? 0}|${now.toISOString().slice(0, 10)}`;
         if (!force && fp === fingerprint && current) return;
         categories = await buildCategoriesFromStore(o.db, categories);
-        current = await compileSnapshot(o.db, { hosts: o.hosts, categories, now });
+        const next = await compileSnapshot(o.db, { hosts: o.hosts, categories, now });
+        // Workers swap first, so that what the runtime reports is what every worker runs.
+        await cluster?.publish(next);
+        current = next;
         fingerprint = fp;
         lastError = null;
         m.snapshotAge.set(Date.parse(current.createdAt) / 1000);
@@ -160,7 +173,7 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
   const gateway = new Gateway({
     snapshot: () => current,
     resolver: createResolver({ hosts: new Map(Object.entries(o.hosts)), allowPrivate: o.allowPrivateDns }),
-    leaves: o.leaves ?? (() => null),
+    leaves: () => leaves(),
     upstreamCa: o.upstreamCa,
     portalUrl: o.portalUrl,
     sink,
@@ -178,7 +191,34 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
       for (const c of d.categories) m.categories.inc({ category: c, action: v.action });
     },
   });
-  const port = await gateway.listen(o.port, o.host);
+  const leaves = o.leaves ?? (() => null);
+  if (o.workers && o.workers > 0) {
+    cluster = await startGatewayCluster({
+      workers: o.workers,
+      scheduling: o.scheduling,
+      host: o.host,
+      port: o.port,
+      hosts: o.hosts,
+      portalUrl: o.portalUrl,
+      upstreamCa: o.upstreamCa,
+      allowPrivateDns: o.allowPrivateDns,
+      snapshot: current,
+      leaves,
+      sink,
+      onDetection(w) {
+        const d = detections.get(w.address);
+        if (d) {
+          d.hits += w.hits;
+          if (w.lastSeen > d.lastSeen.getTime()) d.lastSeen = new Date(w.lastSeen);
+        } else detections.set(w.address, { address: w.address, firstSeen: new Date(w.firstSeen), lastSeen: new Date(w.lastSeen), hits: w.hits });
+      },
+      onCounts(c) {
+        for (const [action, reason, tls, n] of c.decisions) m.decisions.inc({ action, reason, tls }, n);
+        for (const [category, action, n] of c.categories) m.categories.inc({ category, action }, n);
+      },
+    });
+  }
+  const port = cluster ? cluster.port : await gateway.listen(o.port, o.host);
   const refreshTimer = setInterval(() => void refresh(), o.refreshMs ?? 2000);
   refreshTimer.unref();
   let flushing: Promise<void> | null = null;
@@ -190,6 +230,7 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
   return {
     gateway,
     port,
+    cluster,
     snapshot: () => current,
     refresh,
     async flush() {
@@ -200,6 +241,7 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
     async stop() {
       clearInterval(refreshTimer);
       clearInterval(flushTimer);
+      await cluster?.stop();
       await gateway.close();
       await flushing;
       await flush().catch(() => {});

@@ -1,0 +1,189 @@
+/**
+ * One gateway worker (see cluster.ts): the explicit proxy on the shared listening socket, the snapshot the
+ * primary hands over (swapped atomically: a flow keeps the snapshot it started with, since every decision
+ * reads `current` once), leaves asked from the primary and cached here, decision records, counters and unknown
+ * sources batched back to the primary every 100 ms and on stop.
+ *
+ * A worker holds no CA key: only the leaves it serves (leaf private key + certificate chain).
+ */
+import cluster from "node:cluster";
+import { readFileSync } from "node:fs";
+import { PolicySnapshot } from "../gateway-core/snapshot.js";
+import type { MintedLeaf } from "../ca/leaf.js";
+import { Gateway, type LeafSource } from "./proxy.js";
+import { createResolver } from "./resolver.js";
+import type { DecisionRecord } from "./decision-log.js";
+import type { FromWorker, ToWorker, WorkerConfig, WorkerDetection } from "./cluster.js";
+
+if (cluster.isPrimary || !process.send) throw new Error("cluster-worker runs as a cluster worker");
+
+const send = (m: FromWorker, cb?: () => void) => {
+  if (process.connected) process.send!(m, undefined, {}, cb ? () => cb() : undefined);
+  else cb?.();
+};
+
+let current: PolicySnapshot | null = null;
+let caActive = false;
+let gateway: Gateway | null = null;
+
+function load(file: string, snapshotId: string): void {
+  if (!file) return void send({ t: "snapshot-ok", snapshotId });
+  try {
+    const s = PolicySnapshot.deserialise(readFileSync(file));
+    current = s;
+    send({ t: "snapshot-ok", snapshotId });
+  } catch (e) {
+    send({ t: "snapshot-failed", snapshotId, error: (e as Error).message });
+  }
+}
+
+// ------------------------------------------------------------------ leaves from the primary
+const LEAF_TTL_MS = 10 * 60_000;
+const LEAF_MAX = 10_000;
+const leafCache = new Map<string, { leaf: MintedLeaf; until: number }>();
+const inflight = new Map<string, Promise<MintedLeaf>>();
+const pending = new Map<number, { resolve(l: MintedLeaf): void; reject(e: Error): void }>();
+let nextId = 1;
+
+function leafOf(m: Extract<ToWorker, { t: "leaf"; ok: true }>): MintedLeaf {
+  const ders = m.ders.map((b) => Buffer.from(b, "base64"));
+  const keyPem = m.keyPem;
+  // Only what the TLS path reads: the leaf DER, its chain and the leaf key's PEM.
+  return { name: m.name, keyType: m.keyType, epoch: m.epoch, der: ders[0]!, chain: ders.slice(1), key: { privateKeyPem: () => keyPem } } as unknown as MintedLeaf;
+}
+
+const leaves: LeafSource = {
+  get(name, keyType) {
+    const key = `${keyType}:${name}`;
+    const hit = leafCache.get(key);
+    if (hit && hit.until > Date.now()) return Promise.resolve(hit.leaf);
+    const running = inflight.get(key);
+    if (running) return running;
+    const id = nextId++;
+    const p = new Promise<MintedLeaf>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      send({ t: "leaf", id, name, keyType });
+    }).then(
+      (leaf) => {
+        inflight.delete(key);
+        if (leafCache.size >= LEAF_MAX) leafCache.delete(leafCache.keys().next().value!);
+        leafCache.set(key, { leaf, until: Date.now() + LEAF_TTL_MS });
+        return leaf;
+      },
+      (e: Error) => {
+        inflight.delete(key);
+        throw e;
+      },
+    );
+    inflight.set(key, p);
+    return p;
+  },
+};
+
+// ------------------------------------------------------------------ batches to the primary
+let records: DecisionRecord[] = [];
+let decisions = new Map<string, number>();
+let categories = new Map<string, number>();
+let detections = new Map<string, WorkerDetection>();
+
+function flush(cb?: () => void): void {
+  if (!records.length && !decisions.size && !categories.size && !detections.size) return void cb?.();
+  const m: FromWorker = {
+    t: "batch",
+    records,
+    counts: {
+      decisions: [...decisions].map(([k, n]) => [...(k.split("\u0000") as [string, string, string]), n]),
+      categories: [...categories].map(([k, n]) => [...(k.split("\u0000") as [string, string]), n]),
+    },
+    detections: [...detections.values()],
+  };
+  records = [];
+  decisions = new Map();
+  categories = new Map();
+  detections = new Map();
+  send(m, cb);
+}
+const flushTimer = setInterval(() => flush(), 100);
+flushTimer.unref();
+
+function start(config: WorkerConfig): void {
+  gateway = new Gateway({
+    snapshot: () => current,
+    resolver: createResolver({ hosts: new Map(Object.entries(config.hosts)), allowPrivate: config.allowPrivateDns }),
+    leaves: () => (caActive ? leaves : null),
+    upstreamCa: config.upstreamCa,
+    portalUrl: config.portalUrl,
+    ...(config.timeouts ? { timeouts: config.timeouts } : {}),
+    sink: {
+      write(r) {
+        records.push(r);
+        if (records.length >= 1000) flush();
+      },
+    },
+    onUnknownSource(address) {
+      const now = Date.now();
+      const d = detections.get(address);
+      if (d) {
+        d.hits++;
+        d.lastSeen = now;
+      } else detections.set(address, { address, firstSeen: now, lastSeen: now, hits: 1 });
+    },
+    onDecision(d) {
+      const v = d.verdict;
+      const k = `${v.action}\u0000${v.reason}\u0000${v.action === "allow" ? (v.tls ?? "none") : "none"}`;
+      decisions.set(k, (decisions.get(k) ?? 0) + 1);
+      for (const c of d.categories) {
+        const ck = `${c}\u0000${v.action}`;
+        categories.set(ck, (categories.get(ck) ?? 0) + 1);
+      }
+    },
+  });
+  gateway.listen(config.port, config.host).then(
+    (port) => send({ t: "listening", port }),
+    () => process.exit(1),
+  );
+}
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await gateway?.close();
+  // Connection records are written from the sockets' close events: let them run, then send the last batch.
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setTimeout(r, 10));
+  clearInterval(flushTimer);
+  flush(() => send({ t: "stopped" }, () => process.exit(0)));
+}
+
+process.on("message", (m: ToWorker) => {
+  switch (m.t) {
+    case "init":
+      caActive = m.ca;
+      load(m.file, m.snapshotId);
+      start(m.config);
+      break;
+    case "snapshot":
+      load(m.file, m.snapshotId);
+      break;
+    case "ca":
+      caActive = m.active;
+      if (!m.active) leafCache.clear();
+      break;
+    case "leaf": {
+      const p = pending.get(m.id);
+      if (!p) break;
+      pending.delete(m.id);
+      if (m.ok) p.resolve(leafOf(m));
+      else p.reject(new Error(m.error));
+      break;
+    }
+    case "stop":
+      void stop();
+      break;
+  }
+});
+// The primary went away without a stop: close and exit.
+process.on("disconnect", () => void stop());
+process.on("SIGTERM", () => void stop());
+send({ t: "ready" });

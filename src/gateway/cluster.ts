@@ -1,0 +1,259 @@
+/**
+ * Cluster workers: the explicit proxy on every core, one policy snapshot for all of them.
+ *
+ *   primary (control plane / all-in-one)                     worker × N (src/gateway/cluster-worker.ts)
+ *     compiles the snapshot ── file + {snapshot, file} ──▶      loads it, swaps atomically (a flow keeps the
+ *                                                               snapshot it started with)
+ *     holds the issuing intermediate ◀── {leaf, name} ──       asks for a leaf on a cache miss; keeps leaves
+ *       and mints leaves             ── {leaf, pem, key} ──▶   (leaf key + chain), never a CA key
+ *     decision-log batching, metrics, ◀── {batch} ──           records, counters and unknown sources, batched
+ *       unknown-source detections                              every 100 ms and on stop (nothing lost)
+ *
+ * The listening socket is shared: with SCHED_NONE every worker accepts on the same socket and the kernel picks
+ * one (Node 20 has no SO_REUSEPORT); round-robin makes the primary accept and pass each connection over IPC,
+ * which costs a second process per new connection. SCHED_NONE is the default; `scheduling: "rr"` is measurable.
+ * A worker that dies is replaced with the current snapshot. `stop()` asks every worker to close and flush,
+ * and waits for them.
+ */
+import cluster, { type Worker } from "node:cluster";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { PolicySnapshot } from "../gateway-core/snapshot.js";
+import type { DecisionRecord, DecisionSink } from "./decision-log.js";
+import type { LeafSource } from "./proxy.js";
+
+/** What a worker needs besides the snapshot; plain data (it crosses the IPC channel). */
+export interface WorkerConfig {
+  host: string;
+  port: number;
+  hosts: Readonly<Record<string, readonly string[]>>;
+  portalUrl: string;
+  upstreamCa?: string[];
+  allowPrivateDns?: boolean;
+  timeouts?: { firstBytesMs?: number; handshakeMs?: number; idleMs?: number; connectMs?: number };
+}
+
+/** One unknown source as a worker saw it since its last batch. */
+export interface WorkerDetection {
+  address: string;
+  firstSeen: number;
+  lastSeen: number;
+  hits: number;
+}
+
+/** Decision counters (action, reason, tls) → n and (category, action) → n, aggregated in the worker. */
+export interface WorkerCounts {
+  decisions: [string, string, string, number][];
+  categories: [string, string, number][];
+}
+
+export type ToWorker =
+  | { t: "init"; config: WorkerConfig; file: string; snapshotId: string; ca: boolean }
+  | { t: "snapshot"; file: string; snapshotId: string }
+  | { t: "ca"; active: boolean }
+  | { t: "leaf"; id: number; ok: true; name: string; keyType: "ecdsa" | "rsa"; epoch: number; /** Leaf then chain, DER in base64. */ ders: string[]; keyPem: string }
+  | { t: "leaf"; id: number; ok: false; error: string }
+  | { t: "stop" };
+
+export type FromWorker =
+  | { t: "ready" }
+  | { t: "listening"; port: number }
+  | { t: "snapshot-ok"; snapshotId: string }
+  | { t: "snapshot-failed"; snapshotId: string; error: string }
+  | { t: "leaf"; id: number; name: string; keyType: "ecdsa" | "rsa" }
+  | { t: "batch"; records: DecisionRecord[]; counts: WorkerCounts; detections: WorkerDetection[] }
+  | { t: "stopped" };
+
+export interface GatewayClusterOptions extends WorkerConfig {
+  workers: number;
+  scheduling?: "none" | "rr";
+  /** null = no good snapshot yet: the workers fail closed until one is published. */
+  snapshot: PolicySnapshot | null;
+  leaves: () => LeafSource | null;
+  sink: DecisionSink;
+  onDetection(d: WorkerDetection): void;
+  onCounts?(c: WorkerCounts): void;
+  /** How long stop() waits for a worker to flush and exit before killing it. */
+  stopTimeoutMs?: number;
+}
+
+export interface GatewayCluster {
+  readonly port: number;
+  readonly workers: number;
+  /** Hand a new snapshot to every worker; resolves when all of them run it. */
+  publish(snapshot: PolicySnapshot): Promise<void>;
+  /** Snapshot id each live worker runs (tests, health). */
+  versions(): string[];
+  stop(): Promise<void>;
+}
+
+function workerEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  return join(here, "..", here.endsWith(".ts") ? "cluster-worker.ts" : "cluster-worker.js");
+}
+
+/** Start N workers listening on host:port (0 = one free port shared by all), each running `snapshot`. */
+export async function startGatewayCluster(o: GatewayClusterOptions): Promise<GatewayCluster> {
+  if (!cluster.isPrimary) throw new Error("startGatewayCluster runs in the primary process");
+  if (!Number.isInteger(o.workers) || o.workers < 1) throw new Error(`workers must be a positive integer, got ${o.workers}`);
+  cluster.schedulingPolicy = o.scheduling === "rr" ? cluster.SCHED_RR : cluster.SCHED_NONE;
+  cluster.setupPrimary({ exec: workerEntry(), args: [], silent: false });
+
+  const dir = mkdtempSync(join(tmpdir(), "qaqpa-gateway-"));
+  mkdirSync(dir, { recursive: true });
+  let seq = 0;
+  let current = { file: "", snapshotId: "" };
+  const writeSnapshot = (s: PolicySnapshot | null) => {
+    if (!s) return { file: "", snapshotId: "" };
+    const file = join(dir, `snapshot-${++seq}.bin`);
+    writeFileSync(`${file}.tmp`, s.serialise());
+    renameSync(`${file}.tmp`, file);
+    return { file, snapshotId: s.id };
+  };
+  current = writeSnapshot(o.snapshot);
+
+  const live = new Map<number, { worker: Worker; snapshotId: string; listening: boolean }>();
+  const waiters = new Set<() => void>();
+  const notify = () => {
+    for (const w of waiters) w();
+  };
+  let caActive = o.leaves() !== null;
+  let stopping = false;
+  let port = o.port;
+
+  const onMessage = (w: Worker, m: FromWorker) => {
+    const entry = live.get(w.id);
+    switch (m.t) {
+      case "ready":
+        // Sent once the worker's module has loaded and listens for messages (earlier ones would be lost).
+        w.send({ t: "init", config: workerConfig, file: current.file, snapshotId: current.snapshotId, ca: caActive } satisfies ToWorker);
+        break;
+      case "listening":
+        port = m.port;
+        if (entry) entry.listening = true;
+        notify();
+        break;
+      case "snapshot-ok":
+        if (entry) entry.snapshotId = m.snapshotId;
+        notify();
+        break;
+      case "snapshot-failed":
+        // The worker keeps its last good snapshot; publish() reports the failure.
+        notify();
+        break;
+      case "batch":
+        for (const r of m.records) o.sink.write(r);
+        for (const d of m.detections) o.onDetection(d);
+        if (m.counts.decisions.length || m.counts.categories.length) o.onCounts?.(m.counts);
+        break;
+      case "leaf": {
+        const reply = (x: ToWorker) => {
+          if (w.isConnected()) w.send(x);
+        };
+        const src = o.leaves();
+        if (!src) {
+          reply({ t: "leaf", id: m.id, ok: false, error: "no active issuing CA" });
+          break;
+        }
+        src.get(m.name, m.keyType).then(
+          (leaf) => reply({ t: "leaf", id: m.id, ok: true, name: m.name, keyType: m.keyType, epoch: leaf.epoch, ders: [leaf.der, ...leaf.chain].map((d) => d.toString("base64")), keyPem: leaf.key.privateKeyPem() }),
+          (e: Error) => reply({ t: "leaf", id: m.id, ok: false, error: e.message }),
+        );
+        break;
+      }
+      case "stopped":
+        break;
+    }
+  };
+
+  const spawn = (): Worker => {
+    const worker = cluster.fork();
+    live.set(worker.id, { worker, snapshotId: "", listening: false });
+    worker.on("message", (m: FromWorker) => onMessage(worker, m));
+    worker.on("error", () => {});
+    worker.once("exit", () => {
+      live.delete(worker.id);
+      notify();
+      // A worker that died on its own is replaced; one asked to stop is not.
+      if (!stopping) spawn();
+    });
+    return worker;
+  };
+
+  const workerConfig: WorkerConfig = { host: o.host, port: o.port, hosts: o.hosts, portalUrl: o.portalUrl, upstreamCa: o.upstreamCa, allowPrivateDns: o.allowPrivateDns, timeouts: o.timeouts };
+  const until = (cond: () => boolean, what: string, ms = 60_000) =>
+    new Promise<void>((resolve, reject) => {
+      if (cond()) return resolve();
+      const check = () => {
+        if (!cond()) return;
+        waiters.delete(check);
+        clearTimeout(t);
+        resolve();
+      };
+      const t = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`gateway workers: ${what} timed out`));
+      }, ms);
+      waiters.add(check);
+    });
+
+  // With port 0 the primary picks one free port and every worker shares it.
+  for (let i = 0; i < o.workers; i++) spawn();
+  try {
+    await until(() => live.size === o.workers && [...live.values()].every((e) => e.listening && e.snapshotId === current.snapshotId), "start");
+  } catch (e) {
+    stopping = true;
+    for (const { worker } of live.values()) worker.process.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+
+  const caTimer = setInterval(() => {
+    const active = o.leaves() !== null;
+    if (active === caActive) return;
+    caActive = active;
+    for (const { worker } of live.values()) if (worker.isConnected()) worker.send({ t: "ca", active } satisfies ToWorker);
+  }, 1000);
+  caTimer.unref();
+
+  let previous: string[] = [];
+  return {
+    get port() {
+      return port;
+    },
+    workers: o.workers,
+    async publish(snapshot: PolicySnapshot) {
+      if (snapshot.id === current.snapshotId) return;
+      const old = current.file;
+      current = writeSnapshot(snapshot);
+      for (const { worker } of live.values()) if (worker.isConnected()) worker.send({ t: "snapshot", file: current.file, snapshotId: current.snapshotId } satisfies ToWorker);
+      const id = current.snapshotId;
+      await until(() => [...live.values()].every((e) => e.snapshotId === id || current.snapshotId !== id), "snapshot swap");
+      // Keep one older file for a worker that is being replaced right now; remove the rest.
+      for (const f of previous) rmSync(f, { force: true });
+      previous = [old];
+    },
+    versions: () => [...live.values()].map((e) => e.snapshotId),
+    async stop() {
+      stopping = true;
+      clearInterval(caTimer);
+      const exits = [...live.values()].map(
+        ({ worker }) =>
+          new Promise<void>((resolve) => {
+            if (worker.isDead()) return resolve();
+            const t = setTimeout(() => worker.process.kill("SIGKILL"), o.stopTimeoutMs ?? 10_000);
+            worker.once("exit", () => {
+              clearTimeout(t);
+              resolve();
+            });
+            if (worker.isConnected()) worker.send({ t: "stop" } satisfies ToWorker);
+            else worker.process.kill("SIGTERM");
+          }),
+      );
+      await Promise.all(exits);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

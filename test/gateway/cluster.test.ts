@@ -1,0 +1,156 @@
+/**
+ * Cluster workers on loopback: two worker processes share the explicit proxy's socket and one policy snapshot
+ * handed over by the primary; leaves are minted in the primary; decision records, counters and unknown
+ * sources reach the primary's sink; a snapshot swap drops no connection and new flows see the new policy.
+ */
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import net from "node:net";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startGatewayCluster, type GatewayCluster, type WorkerCounts, type WorkerDetection } from "../../src/gateway/cluster.js";
+import { MemorySink } from "../../src/gateway/decision-log.js";
+import { CaAuthority } from "../../src/ca/authority/index.js";
+import { LeafCache } from "../../src/ca/leaf.js";
+import { toPem } from "../../src/ca/x509.js";
+import { makeHierarchy } from "../ca/fixture.js";
+import { snapshot, MINISTRY, AKIMAT } from "../gateway-core/world.js";
+import { startOrigins, type Origins } from "./origin.js";
+import { run } from "./world.js";
+
+const NAMES = ["shop.example", "news.example", "search.example"];
+const hosts = Object.fromEntries(NAMES.map((n) => [n, ["127.0.0.1"]]));
+/** The ministry owns 127.0.0.1; `deny` is its deny list (news by default, as in the shared test world). */
+const policy = (deny: string[]) =>
+  snapshot({ organisations: [{ ...MINISTRY, prefixes: [...MINISTRY.prefixes, "127.0.0.1/32"], policy: { ...MINISTRY.policy!, denyCategories: deny as never, allowCategories: ["shopping", "news"] as never } }, AKIMAT], hosts });
+
+/** A CONNECT tunnel carrying plain HTTP/1.1 keep-alive requests, read one response at a time. */
+class Tunnel {
+  #buf = Buffer.alloc(0);
+  #wait: (() => void) | null = null;
+  closed = false;
+  private constructor(readonly socket: net.Socket) {
+    socket.on("data", (c: Buffer) => {
+      this.#buf = Buffer.concat([this.#buf, c]);
+      this.#wait?.();
+    });
+    socket.on("close", () => {
+      this.closed = true;
+      this.#wait?.();
+    });
+  }
+  static async open(port: number, target: string): Promise<Tunnel> {
+    const s = net.connect({ port, host: "127.0.0.1" });
+    await new Promise<void>((r, j) => s.once("connect", r).once("error", j));
+    const t = new Tunnel(s);
+    s.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
+    const head = await t.#read((b) => (b.indexOf("\r\n\r\n") >= 0 ? b.indexOf("\r\n\r\n") + 4 : 0));
+    assert.match(head, /^HTTP\/1\.1 200/);
+    return t;
+  }
+  async #read(len: (b: Buffer) => number): Promise<string> {
+    for (;;) {
+      const n = len(this.#buf);
+      if (n > 0) {
+        const out = this.#buf.subarray(0, n).toString("latin1");
+        this.#buf = this.#buf.subarray(n);
+        return out;
+      }
+      if (this.closed) throw new Error("tunnel closed");
+      await new Promise<void>((r) => (this.#wait = r));
+    }
+  }
+  /** One GET; the status code of its response. */
+  async get(host: string, path: string): Promise<number> {
+    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    const res = await this.#read((b) => {
+      const h = b.indexOf("\r\n\r\n");
+      if (h < 0) return 0;
+      const cl = /\r\ncontent-length:\s*(\d+)/i.exec(b.subarray(0, h).toString("latin1"));
+      const total = h + 4 + Number(cl?.[1] ?? 0);
+      return b.length >= total ? total : 0;
+    });
+    return Number(res.slice(9, 12));
+  }
+}
+
+describe("gateway cluster workers", () => {
+  let origins: Origins;
+  let cluster: GatewayCluster;
+  let rootFile: string;
+  const sink = new MemorySink();
+  const detections: WorkerDetection[] = [];
+  const counts: WorkerCounts[] = [];
+  let stopped = false;
+
+  before(async () => {
+    origins = await startOrigins(NAMES);
+    const h = await makeHierarchy();
+    const authority = new CaAuthority({ isProtected: () => false });
+    const leaves = new LeafCache(authority.leafMinter({ issuer: h.issuer, certificate: h.intermediate.record.der }, h.keys));
+    rootFile = join(origins.dir, "gateway-root.pem");
+    writeFileSync(rootFile, toPem(h.root.record.der));
+    cluster = await startGatewayCluster({
+      workers: 2,
+      host: "127.0.0.1",
+      port: 0,
+      hosts,
+      portalUrl: "http://portal.test",
+      upstreamCa: [origins.caPem],
+      snapshot: policy(["news"]),
+      leaves: () => leaves,
+      sink,
+      onDetection: (d) => detections.push(d),
+      onCounts: (c) => counts.push(c),
+    });
+  });
+  after(async () => {
+    if (!stopped) await cluster.stop();
+    await origins.close();
+  });
+
+  const curl = (args: string[]) => run("curl", ["-sS", "--max-time", "10", "-x", `http://127.0.0.1:${cluster.port}`, "-w", "\n%{http_code}", ...args]);
+
+  test("ok/both workers run the primary's snapshot; plain HTTP and bumped HTTPS are served", async () => {
+    assert.equal(cluster.workers, 2);
+    assert.equal(new Set(cluster.versions()).size, 1);
+    const plain = await curl([`http://shop.example:${origins.httpPort}/a`]);
+    assert.match(plain.out, /origin http shop\.example\/a body=0\n\n200$/);
+    // The leaf is minted by the primary and validates against the exported root.
+    const bumped = await curl(["--cacert", rootFile, "--resolve", `shop.example:${origins.httpsPort}:127.0.0.1`, `https://shop.example:${origins.httpsPort}/b`]);
+    assert.match(bumped.out, /origin https shop\.example\/b body=0\n\n200$/, bumped.err);
+    const denied = await curl([`http://news.example:${origins.httpPort}/`]);
+    assert.match(denied.out, /\n403$/);
+  });
+
+  test("ok/a long-lived connection survives several swaps; new flows see the new policy", async () => {
+    const tunnel = await Tunnel.open(cluster.port, `shop.example:${origins.httpPort}`);
+    assert.equal(await tunnel.get("shop.example", "/before"), 200);
+    // news: denied → allowed → denied → allowed, each a new snapshot handed to every worker.
+    for (const [i, deny] of [[], ["news"], []].entries()) {
+      const next = policy(deny);
+      await cluster.publish(next);
+      assert.deepEqual(cluster.versions(), [next.id, next.id], `swap ${i}`);
+      assert.equal(await tunnel.get("shop.example", `/during-${i}`), 200, `the tunnel still answers after swap ${i}`);
+      const fresh = await curl([`http://news.example:${origins.httpPort}/`]);
+      assert.match(fresh.out, deny.length ? /\n403$/ : /\n200$/, `a new flow sees swap ${i}`);
+    }
+    assert.equal(tunnel.closed, false);
+    tunnel.socket.destroy();
+  });
+
+  test("ok/unknown sources, records and counters reach the primary; stop loses none", async () => {
+    const unknown = await run("curl", ["-sS", "--max-time", "10", "--interface", "127.0.0.2", "-x", `http://127.0.0.1:${cluster.port}`, "-o", "/dev/null", "-w", "%{http_code}", `http://search.example:${origins.httpPort}/`]);
+    assert.equal(unknown.out, "200", unknown.err);
+    const before = sink.records.length;
+    const n = 12;
+    for (let i = 0; i < n; i++) assert.match((await curl([`http://shop.example:${origins.httpPort}/n${i}`])).out, /\n200$/);
+    await cluster.stop();
+    stopped = true;
+    const served = sink.records.slice(before).filter((r) => r.kind === "request" && r.host === "shop.example" && r.path?.startsWith("/n"));
+    assert.equal(served.length, n, "every request served has its record in the primary");
+    assert.ok(detections.some((d) => d.address === "127.0.0.2" && d.hits >= 1));
+    const allowed = counts.flatMap((c) => c.decisions).filter(([action]) => action === "allow").reduce((a, [, , , k]) => a + k, 0);
+    assert.ok(allowed >= n, `allow counters reached the primary (${allowed})`);
+  });
+});
