@@ -15,12 +15,13 @@ import { caRoutes } from "./routes/ca.js";
 import { applicationInboxRoutes } from "./routes/application-inbox.js";
 import { mailRoutes } from "./routes/mail.js";
 import { reportRoutes } from "./routes/reports.js";
+import { pinnedAppRoutes } from "./routes/pinned-apps.js";
 
 export type { ApiDeps, App };
 
 export async function createApi(deps: ApiDeps, extra: ((app: App, route: Parameters<Parameters<typeof buildApi>[1]>[1]) => void)[] = []): Promise<App> {
   return buildApi(deps, (app, route) => {
-    for (const r of [authRoutes(deps), registryRoutes(deps), catalogueRoutes(deps), auditRoutes(deps), notificationRoutes(deps), calendarRoutes(deps), gatewayRoutes(deps), applicationRoutes(deps), applicationInboxRoutes(deps), incidentRoutes(deps), policyRoutes(deps), unknownSourceRoutes(deps), reportRoutes(deps), ...extra]) r(app, route);
+    for (const r of [authRoutes(deps), registryRoutes(deps), catalogueRoutes(deps), auditRoutes(deps), notificationRoutes(deps), calendarRoutes(deps), gatewayRoutes(deps), applicationRoutes(deps), applicationInboxRoutes(deps), incidentRoutes(deps), policyRoutes(deps), unknownSourceRoutes(deps), reportRoutes(deps), pinnedAppRoutes(deps), ...extra]) r(app, route);
     caRoutes(deps)(app, route);
     mailRoutes(deps)(app, route);
   });

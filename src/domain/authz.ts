@@ -68,6 +68,10 @@ export const PERMISSIONS = {
   "category.read": EVERYONE,
   "category.write": ["sts_admin", "sts_engineer"],
   "decision.read": READ_ALL,
+  // Pinned-application candidates: aggregates per destination host (never a person's browsing); approving one
+  // changes how allowed flows to it pass (spliced, not bumped), so it is the STS administrator's and engineer's.
+  "gateway.pinned.read": READ_ALL,
+  "gateway.pinned.decide": ["sts_admin", "sts_engineer"],
   // Gateway CA (p.21–23): the root is public to every role — operators pass it on (p.22), organisations install
   // it (p.23); generating, publishing, activating, rotating and revoking are the STS administrator's.
   "ca.read": EVERYONE,

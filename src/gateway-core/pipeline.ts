@@ -6,12 +6,13 @@
  *   categorise          destination → categories, with list source and version
  *   protected-category  p.20: the seven categories are spliced, never decrypted — before any other decision
  *   decide              baseline block > organisation deny > exception > organisation allow > default deny
+ *   pinned application  an allowed flow STS approved as a pinned application is spliced, not bumped (how, never whether)
  *
  * The first terminal verdict ends the chain. Every stage leaves a trace step; the decision carries it to
  * the block page, the decision log and the what-if API.
  */
 import type { Decision, FlowFacts, FlowState, Verdict } from "./flow.js";
-import type { PolicySnapshot } from "./snapshot.js";
+import { destinationMatches, type PolicySnapshot } from "./snapshot.js";
 import type { Stage } from "./stage.js";
 import { source } from "./stages/source.js";
 import { classify } from "./stages/classify.js";
@@ -35,6 +36,10 @@ export function decideFlow(facts: FlowFacts, snapshot: PolicySnapshot | null, no
   }
   // decide always answers; this only guards a pipeline edited into silence.
   verdict ??= { action: "block", reason: "default-deny", rule: "no stage decided" };
+  if (verdict.action === "allow" && verdict.tls === "bump" && facts.host !== null && destinationMatches(snapshot.pinned, facts.host)) {
+    verdict = { ...verdict, tls: "splice", rule: `${verdict.rule}; pinned application approved by STS: spliced` };
+    state.trace.push({ stage: "pinned-application", outcome: "splice", rule: facts.host });
+  }
   return {
     verdict,
     organisationId: state.organisation?.id ?? null,

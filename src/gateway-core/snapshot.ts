@@ -64,6 +64,11 @@ export interface SnapshotInput {
    * Defaults to BASELINE_ALLOWED_CATEGORIES; STS may narrow or widen it (never to a baseline-blocked one).
    */
   readonly baselineAllow?: readonly CategoryId[];
+  /**
+   * Destinations STS approved as pinned applications (their clients accept no certificate but the origin's):
+   * an allowed flow to one is spliced instead of bumped. It changes how a flow passes, never whether.
+   */
+  readonly pinnedApplications?: readonly string[];
 }
 
 /**
@@ -123,6 +128,7 @@ export class PolicySnapshot {
     readonly categories: CategoryDatabase,
     readonly baselineBlocked: ReadonlySet<CategoryId>,
     readonly baselineAllowed: ReadonlySet<CategoryId>,
+    readonly pinned: DestinationSet,
   ) {}
 
   static compile(input: SnapshotInput): PolicySnapshot {
@@ -144,7 +150,7 @@ export class PolicySnapshot {
     const baselineBlocked = new Set(BASELINE_BLOCKED_CATEGORIES);
     const baselineAllowed = new Set(categoryList(input.baselineAllow ?? BASELINE_ALLOWED_CATEGORIES, "baselineAllow"));
     for (const c of baselineAllowed) if (baselineBlocked.has(c)) throw new SnapshotError(`baselineAllow may not open the baseline-blocked category ${c}`);
-    return new PolicySnapshot(id, input.createdAt, rest, catalogue, orgs, blocked, hosts, categories, baselineBlocked, baselineAllowed);
+    return new PolicySnapshot(id, input.createdAt, rest, catalogue, orgs, blocked, hosts, categories, baselineBlocked, baselineAllowed, compileDestinations(input.pinnedApplications ?? []));
   }
 
   /** Serialised form for the multi-node mode: JSON of the inputs + the category database bytes. */

@@ -65,6 +65,7 @@ export async function compileSnapshot(
   const policies = await db.selectFrom("access_policy").selectAll().where("status", "=", "active").where("valid_to", ">=", today).orderBy("valid_from").execute();
   const exceptions = await db.selectFrom("policy_exception").selectAll().where("status", "=", "active").where("expires_on", ">=", today).execute();
   const blocked = await db.selectFrom("unknown_source").select("address").where("state", "=", "blocked").execute();
+  const pinned = await db.selectFrom("pinned_application").select("host").where("status", "=", "approved").orderBy("host").execute();
 
   const byOrg = new Map<string, string[]>();
   for (const p of prefixes) byOrg.set(p.organisation_id, [...(byOrg.get(p.organisation_id) ?? []), p.prefix]);
@@ -112,6 +113,7 @@ export async function compileSnapshot(
     createdAt: opts.now.toISOString(),
     organisations,
     blockedSources: blocked.map((b) => b.address),
+    pinnedApplications: pinned.map((p) => p.host),
     hosts: opts.hosts,
     categories: opts.categories.result.database,
   });

@@ -164,6 +164,15 @@ export interface CategoryOverrideTable {
   created_at: Generated<Date>;
 }
 
+/** STS decisions on pinned-application candidates (migration 0011). */
+export interface PinnedApplicationTable {
+  host: string;
+  status: "approved" | "rejected";
+  reason: string;
+  decided_by: string;
+  decided_at: Generated<Date>;
+}
+
 export interface DecisionLogTable {
   id: Generated<number>;
   at: Timestamp;
@@ -210,6 +219,7 @@ export interface Database {
   category_source: CategorySourceTable;
   category_override: CategoryOverrideTable;
   decision_log: DecisionLogTable;
+  pinned_application: PinnedApplicationTable;
   schema_migration: SchemaMigrationTable;
 }
 

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { TransparentListeners } from "../../src/gateway/transparent.js";
 import { conntrack, findOriginalDestination, localAddress } from "../../src/gateway/original-destination.js";
 import { startTestGateway, categoriesWith, run, type TestGateway } from "./world.js";
+import { ConfigError, loadConfig } from "../../src/config.js";
 
 const NAMES = ["shop.example", "news.example", "nationalbank.kz", "search.example"];
 const TP = "127.0.0.9";
@@ -136,5 +137,32 @@ describe("original destination", () => {
       await new Promise<void>((r) => server.close(() => r()));
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("proxy.transparent configuration", () => {
+  const load = (yaml: string) => {
+    const dir = mkdtempSync(join(tmpdir(), "qaqpa-tpcfg-"));
+    try {
+      writeFileSync(join(dir, "qaqpa.yaml"), yaml);
+      return loadConfig({}, dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  test("ok/off by default; on with ports and an original-destination strategy", () => {
+    assert.equal(load("log: { level: info }\n").proxy.transparent, undefined);
+    const c = load("proxy:\n  transparent: { host: 0.0.0.0, http: 3129, tls: 3130, originalDestination: conntrack }\n");
+    assert.deepEqual(c.proxy.transparent, { host: "0.0.0.0", http: 3129, tls: 3130, originalDestination: "conntrack" });
+  });
+
+  test("fail/unknown keys, unknown strategies, no port, clashing ports are refused", () => {
+    assert.throws(() => load("proxy:\n  transparent: { host: 0.0.0.0, tls: 3130, originalDestination: conntrack, tproxy: true }\n"), ConfigError);
+    assert.throws(() => load("proxy:\n  transparent: { host: 0.0.0.0, tls: 3130, originalDestination: so_original_dst }\n"), ConfigError);
+    assert.throws(() => load("proxy:\n  transparent: { host: 0.0.0.0, originalDestination: conntrack }\n"), /http or a tls port/);
+    assert.throws(() => load("proxy:\n  transparent: { host: 0.0.0.0, http: 3128, originalDestination: local-address }\n"), /distinct ports/);
+    assert.throws(() => load("proxy:\n  transparent: { host: 0.0.0.0, http: 0, originalDestination: local-address }\n"), ConfigError);
+    assert.throws(() => load("proxy:\n  transparentTlsPort: 3130\n"), ConfigError, "the old placeholder keys are gone");
   });
 });

@@ -36,6 +36,21 @@ export function categoriesWith(extra: [string, CategoryEntry["category"]][]) {
   }).database;
 }
 
+/** A gateway CA hierarchy minting leaves (never for names the snapshot calls protected); its root in dir. */
+export async function bumpingCa(dir: string, snap: () => PolicySnapshot | null): Promise<{ leaves: LeafCache; rootFile: string }> {
+  const h = await makeHierarchy();
+  const authority = new CaAuthority({
+    isProtected: (n) => {
+      const r = snap()?.categories.lookupDomain(n);
+      return !r || !r.ok || r.protected;
+    },
+  });
+  const leaves = new LeafCache(authority.leafMinter({ issuer: h.issuer, certificate: h.intermediate.record.der }, h.keys));
+  const rootFile = join(dir, "gateway-root.pem");
+  writeFileSync(rootFile, toPem(h.root.record.der));
+  return { leaves, rootFile };
+}
+
 export async function startTestGateway(o: {
   names: string[];
   hosts: Record<string, string[]>;
@@ -43,12 +58,8 @@ export async function startTestGateway(o: {
   deps?: Partial<GatewayDeps>;
 }): Promise<TestGateway> {
   const origins = await startOrigins(o.names);
-  const h = await makeHierarchy();
-  let snap = snapshot({ organisations: [{ ...MINISTRY, prefixes: [...MINISTRY.prefixes, "127.0.0.1/32"] }, AKIMAT], hosts: o.hosts, ...o.snapshot });
-  const authority = new CaAuthority({ isProtected: (n) => { const r = snap.categories.lookupDomain(n); return r.ok && r.protected; } });
-  const leaves = new LeafCache(authority.leafMinter({ issuer: h.issuer, certificate: h.intermediate.record.der }, h.keys));
-  const rootFile = join(origins.dir, "gateway-root.pem");
-  writeFileSync(rootFile, toPem(h.root.record.der));
+  const snap = snapshot({ organisations: [{ ...MINISTRY, prefixes: [...MINISTRY.prefixes, "127.0.0.1/32"] }, AKIMAT], hosts: o.hosts, ...o.snapshot });
+  const { leaves, rootFile } = await bumpingCa(origins.dir, () => snap);
   const sink = new MemorySink();
   const gateway = new Gateway({
     snapshot: () => snap,

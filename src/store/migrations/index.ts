@@ -8,6 +8,7 @@ import type { Kysely } from "kysely";
 import * as m0001 from "./0001_foundation.js";
 import * as m0002 from "./0002_calendar_year.js";
 import * as m0010 from "./0010_gateway.js";
+import * as m0011 from "./0011_pinned_applications.js";
 import * as m0020 from "./0020_workflows.js";
 import * as m0030 from "./0030_mail.js";
 import * as m0040 from "./0040_ca.js";
@@ -22,6 +23,7 @@ const ALL: Migration[] = [
   { version: 1, ...m0001 },
   { version: 2, ...m0002 },
   { version: 10, ...m0010 },
+  { version: 11, ...m0011 },
   { version: 20, ...m0020 },
   { version: 30, ...m0030 },
   { version: 40, ...m0040 },
