@@ -19,7 +19,8 @@ import { ApiError } from "../../api/client.js";
 import { applications, incidents, type Canonical, type SubmitBody } from "./api.js";
 import { DOCUMENTS, FORM_KINDS, IncidentDocument, WORKFLOWS, type ApplicationKind } from "./vocabulary.js";
 import { base64, fileBytes } from "./files.js";
-import { SchemaFields, buildDocument, emptyDraft, type Draft } from "./schema-form.js";
+import { SchemaFields } from "./schema-form.js";
+import { buildDocument, emptyDraft, type Draft } from "./document-draft.js";
 
 /** A detached signature file as the API takes it: PEM text as is, DER as base64. */
 async function signatureOf(file: File): Promise<string> {

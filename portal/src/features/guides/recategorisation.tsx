@@ -13,7 +13,8 @@ import { formatDate, formatDateTime } from "../../i18n/format.js";
 import { ApiError } from "../../api/client.js";
 import { recategorisation } from "../applications/api.js";
 import { RecategorisationDocument } from "../../../../src/contract/applications.js";
-import { SchemaFields, buildDocument, emptyDraft, type Draft } from "../applications/schema-form.js";
+import { SchemaFields } from "../applications/schema-form.js";
+import { buildDocument, emptyDraft, type Draft } from "../applications/document-draft.js";
 
 function StatusLookup({ initial }: { initial: string }) {
   const { t } = useTranslation();

@@ -43,7 +43,6 @@ function Downloads({ root, platform }: { root: RootInfo; platform: Platform | "c
             {f.filename}
           </a>{" "}
           <span className="muted">{t("guide.fileSize", { n: formatNumber(f.size) })}</span>
-          {f.installPaths.length > 0 && <span className="muted"> · {f.installPaths.join(", ")}</span>}
         </li>
       ))}
     </ul>
