@@ -11,7 +11,8 @@
  *
  * The rules that go with each are in docs/operations.md ("Transparent mode").
  */
-import { readFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
 import type net from "node:net";
 
 export interface Destination {
@@ -46,26 +47,31 @@ export const localAddress: OriginalDestination = {
  */
 export function findOriginalDestination(text: string, c: { clientIp: string; clientPort: number; listenerPort: number }): Destination | null {
   for (const line of text.split("\n")) {
-    if (!line.includes(" tcp ") || !line.includes(`sport=${c.clientPort} `)) continue;
-    const fields = line.trim().split(/\s+/);
-    const tuples: Record<string, string>[] = [];
-    for (const f of fields) {
-      const eq = f.indexOf("=");
-      if (eq < 0) continue;
-      const k = f.slice(0, eq);
-      if (k === "src") tuples.push({});
-      const t = tuples[tuples.length - 1];
-      if (t && (k === "src" || k === "dst" || k === "sport" || k === "dport") && !(k in t)) t[k] = f.slice(eq + 1);
-    }
-    const [orig, reply] = tuples;
-    if (!orig || !reply) continue;
-    if (orig.src !== c.clientIp || orig.sport !== String(c.clientPort)) continue;
-    if (reply.sport !== String(c.listenerPort) || reply.dst !== c.clientIp) continue;
-    const port = Number(orig.dport);
-    if (!orig.dst || !Number.isInteger(port) || port <= 0 || port > 65535) continue;
-    return { ip: orig.dst, port };
+    const d = matchLine(line, c);
+    if (d) return d;
   }
   return null;
+}
+
+/** One nf_conntrack line: the original destination if it is the client's redirected connection to the listener. */
+function matchLine(line: string, c: { clientIp: string; clientPort: number; listenerPort: number }): Destination | null {
+  if (!line.includes(" tcp ") || !line.includes(`sport=${c.clientPort} `)) return null;
+  const tuples: Record<string, string>[] = [];
+  for (const f of line.trim().split(/\s+/)) {
+    const eq = f.indexOf("=");
+    if (eq < 0) continue;
+    const k = f.slice(0, eq);
+    if (k === "src") tuples.push({});
+    const t = tuples[tuples.length - 1];
+    if (t && (k === "src" || k === "dst" || k === "sport" || k === "dport") && !(k in t)) t[k] = f.slice(eq + 1);
+  }
+  const [orig, reply] = tuples;
+  if (!orig || !reply) return null;
+  if (orig.src !== c.clientIp || orig.sport !== String(c.clientPort)) return null;
+  if (reply.sport !== String(c.listenerPort) || reply.dst !== c.clientIp) return null;
+  const port = Number(orig.dport);
+  if (!orig.dst || !Number.isInteger(port) || port <= 0 || port > 65535) return null;
+  return { ip: orig.dst, port };
 }
 
 export function conntrack(file = "/proc/net/nf_conntrack"): OriginalDestination {
@@ -74,8 +80,23 @@ export function conntrack(file = "/proc/net/nf_conntrack"): OriginalDestination 
     async of(socket) {
       const clientIp = unmapped(socket.remoteAddress ?? "");
       if (!clientIp || !socket.remotePort || !socket.localPort) return null;
-      const text = await readFile(file, "utf8").catch(() => "");
-      return findOriginalDestination(text, { clientIp, clientPort: socket.remotePort, listenerPort: socket.localPort });
+      // Streamed line by line and stopped at the match: the table can be large, and a new entry is near its end
+      // as often as its start.
+      const c = { clientIp, clientPort: socket.remotePort, listenerPort: socket.localPort };
+      const input = createReadStream(file, { encoding: "utf8", highWaterMark: 64 * 1024 });
+      const lines = createInterface({ input, crlfDelay: Infinity });
+      try {
+        for await (const line of lines) {
+          const d = matchLine(line, c);
+          if (d) return d;
+        }
+      } catch {
+        return null; // no table (module not loaded, no permission): no destination, the flow is refused
+      } finally {
+        lines.close();
+        input.destroy();
+      }
+      return null;
     },
   };
 }
