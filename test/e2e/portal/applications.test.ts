@@ -112,7 +112,7 @@ describe("portal: applications, incidents, unknown sources, policies, guides", {
     await page.getByRole("button", { name: "Submit the application" }).click();
     await page.getByText("Choose at least one.").waitFor();
     await page.getByText("Attach the signature file made with the EDS of the legal entity.").waitFor();
-    const networks = page.getByLabel("Network addresses of your networks");
+    const networks = page.getByLabel("Network addresses of the organisation's networks");
     assert.equal(await networks.getAttribute("aria-invalid"), "true");
     await check("access policy form (errors)");
     await screenshot(page, "en-application-form-errors");
@@ -166,7 +166,7 @@ describe("portal: applications, incidents, unknown sources, policies, guides", {
     await page.getByRole("dialog").getByText(/The application has changed since you opened it|Not possible in the current state/).first().waitFor();
     await check("event dialog (409)");
     await screenshot(page, "en-application-409");
-    await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Reload the application" }).click();
     await page.locator(".badge-applied").first().waitFor();
     assert.equal(await page.getByRole("button", { name: "Apply" }).count(), 0, "only the events allowed now have buttons");
     await page.getByText("Applied on the gateway", { exact: true }).waitFor();

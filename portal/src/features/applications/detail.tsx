@@ -101,6 +101,12 @@ function EventDialog({ app, type, onClose, onDone }: { app: Application; type: s
         {destructive && <p>{t("apps.confirmEvent", { event: t(`appAction.${type}`), number: app.number })}</p>}
         {schema && <SchemaFields schema={schema} value={draft} onChange={setDraft} errors={errors} path="/data" />}
         {problem !== undefined && <ProblemMessage error={problem} />}
+        {problem instanceof ApiError && problem.status === 409 && (
+          // The application moved on (another person, another tab): read it again rather than retry blindly.
+          <button type="button" className="btn" onClick={onClose}>
+            {t("apps.reload")}
+          </button>
+        )}
         <div className="form-actions">
           <button type="button" className="btn" data-autofocus={destructive ? true : undefined} onClick={onClose}>
             {t("common.cancel")}
