@@ -35,6 +35,9 @@ import { accountIds, checkPostfix, PostfixInstance } from "../src/mail/postfix/i
 import type { PolicyServiceEndpoint } from "../src/mail/postfix/render.js";
 import { SmtpClient, buildMessage } from "../src/mail/testing/smtp-client.js";
 import { SmtpSink } from "../src/mail/testing/smtp-sink.js";
+import { AuthFilter } from "../src/mail/auth/filter.js";
+import { createInboundVerifier, createOutboundSigner } from "../src/mail/auth/mailauth.js";
+import { generateDkimKey } from "../src/mail/auth/dkim-keys.js";
 
 const MESSAGES = Number(process.env["QAQPA_BENCH_MESSAGES"] ?? 500);
 const CONNECTIONS = Number(process.env["QAQPA_BENCH_CONNECTIONS"] ?? 8);
@@ -89,10 +92,30 @@ if (process.argv[2] === "--serve") {
   await new Promise(() => {});
 }
 
+// The authentication filter in its own process: DKIM-signs the benchmark's outbound mail (both systems'
+// domains have keys) and re-injects it on the given port.
+if (process.argv[2] === "--filter") {
+  const keys = new Map(await Promise.all(["a.gov.kz", "b.gov.kz"].map(async (d) => [d, await generateDkimKey(d, "bench")] as const)));
+  const snapshot = compileMailSnapshot(systems(25));
+  const filter = new AuthFilter({
+    reinject: { host: "127.0.0.1", port: Number(process.argv[3]) },
+    classify: (client) => {
+      const s = snapshot.byAddress.get(client);
+      return s ? { kind: "outbound", systemId: s.id, domains: s.domains } : { kind: "inbound", systemId: undefined };
+    },
+    signer: createOutboundSigner((d) => keys.get(d)),
+    verifier: createInboundVerifier({ authservId: "ugem.bench.kz", resolver: async () => [] }),
+  });
+  const port = await filter.start();
+  process.stdout.write(`ready ${port}\n`);
+  process.on("SIGTERM", () => void filter.close().then(() => process.exit(0)));
+  await new Promise(() => {});
+}
+
 /** The policy service in its own process, on a TCP port (0: any) or a UNIX socket path (with its group). */
-async function startServiceProcess(where: number | string = 0, gid = 0): Promise<{ child: ChildProcess; port: number }> {
+async function startServiceProcess(where: number | string = 0, gid = 0, mode: "--serve" | "--filter" = "--serve"): Promise<{ child: ChildProcess; port: number }> {
   const profile = process.env["QAQPA_BENCH_PROFILE_DIR"] ? ["--cpu-prof", `--cpu-prof-dir=${process.env["QAQPA_BENCH_PROFILE_DIR"]}`] : [];
-  const child = spawn(process.execPath, [...profile, "--import", "tsx", fileURLToPath(import.meta.url), "--serve", String(where), String(gid)], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", fileURLToPath(import.meta.url), mode, String(where), String(gid)], { stdio: ["ignore", "pipe", "inherit"] });
   const p = await new Promise<number>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d: Buffer) => {
@@ -276,13 +299,18 @@ async function benchPostfix(): Promise<void> {
   const socketPath = join(dir, "policy.sock");
   const tcp = await startServiceProcess(0);
   const unix = await startServiceProcess(socketPath, (await accountIds("postfix"))?.gid ?? 0);
+  const reinjectPort = await freePort();
+  const filter = await startServiceProcess(reinjectPort, 0, "--filter");
+  const contentFilter = { filter: { host: "127.0.0.1", port: filter.port }, reinject: { host: "127.0.0.1", port: reinjectPort } };
   const sys = systems(org.port);
   const states = process.env["QAQPA_BENCH_POLICY_STATES"]?.split(",") as ProtocolState[] | undefined;
   const common = { timeoutSeconds: 10, ...(states ? { states } : {}) };
-  const configs: { name: string; policy: PolicyServiceEndpoint | null; pid: number | undefined }[] = [
+  const configs: { name: string; policy: PolicyServiceEndpoint | null; pid: number | undefined; filter?: true }[] = [
     { name: "without policy", policy: null, pid: undefined },
     { name: "with policy, inet:127.0.0.1", policy: { host: "127.0.0.1", port: tcp.port, ...common }, pid: tcp.child.pid },
     { name: "with policy, unix socket", policy: { path: socketPath, ...common }, pid: unix.child.pid },
+    // The whole outbound path of the gateway: policy + the authentication filter signing every message.
+    { name: "policy + DKIM-signing filter", policy: { host: "127.0.0.1", port: tcp.port, ...common }, pid: filter.child.pid, filter: true },
   ];
   try {
     await instance.apply(sys);
@@ -296,7 +324,7 @@ async function benchPostfix(): Promise<void> {
     // than the effect measured).
     for (let r = 0; r < ROUNDS; r++) {
       for (const [i, c] of configs.entries()) {
-        await instance.apply(sys, { policy: c.policy });
+        await instance.apply(sys, { policy: c.policy, contentFilter: c.filter ? contentFilter : undefined });
         await new Promise((res) => setTimeout(res, 1_000));
         const cpu0 = c.pid ? await cpuSeconds(c.pid) : 0;
         results[i]!.push(await burst(smtpPort, internet, `${i}-${r}`));
@@ -313,7 +341,7 @@ async function benchPostfix(): Promise<void> {
       let line = `  ${c.name.padEnd(28)} accepted ${acc.toFixed(0).padStart(5)} msg/s   delivered ${del.toFixed(0).padStart(5)} msg/s`;
       if (i > 0) {
         const ratio = med(rs.map((x, k) => x.deliveredPerSec / results[0]![k]!.deliveredPerSec));
-        line += `   ratio ${ratio.toFixed(2)}× (target ≥ 0.90×)   service CPU ${((cpu[i]! / (ROUNDS * MESSAGES)) * 1e6).toFixed(0)} µs/message`;
+        line += `   ratio ${ratio.toFixed(2)}×${c.filter ? "" : " (target ≥ 0.90×)"}   ${c.filter ? "filter" : "service"} CPU ${((cpu[i]! / (ROUNDS * MESSAGES)) * 1e6).toFixed(0)} µs/message`;
       }
       console.log(line);
     }
@@ -322,6 +350,7 @@ async function benchPostfix(): Promise<void> {
     await instance.destroy();
     await stop(tcp.child);
     await stop(unix.child);
+    await stop(filter.child);
     await internet.close();
     await org.close();
   }

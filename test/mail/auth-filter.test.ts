@@ -135,7 +135,14 @@ describe("authentication filter: DKIM signing outbound, SPF/DKIM/DMARC inbound",
       const r = await send(g, SYS_A_IP, "clerk@a.gov.kz", `later${i}@internet.test`, buildMessage({ from: "clerk@a.gov.kz", to: [`later${i}@internet.test`], subject: "later", messageId: `auth-later-${i}@a.gov.kz` }));
       assert.ok(r.ok, "accepted into Postfix's queue");
     }
-    await until(async () => (await g.instance.queue.list()).filter((m) => m.queueName === "deferred").length === 3, 30_000, "three deferred messages");
+    let queued: { queueName: string }[] = [];
+    await until(
+      async () => (queued = await g.instance.queue.list()).filter((m) => m.queueName === "deferred").length === 3,
+      30_000,
+      "three deferred messages",
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}; queue: ${JSON.stringify(queued)}`);
+    });
     assert.equal(g.internet.messages.length, before);
     // The same filter on the same port (Postfix's content_filter names it).
     const keys = new Map([["a.gov.kz", keyA]]);

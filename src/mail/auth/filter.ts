@@ -63,6 +63,9 @@ export interface AuthFilterCounters {
   failed: number;
 }
 
+/** Idle re-injection connections kept open (Postfix's filter transport runs up to 20 deliveries at once). */
+const MAX_IDLE = 20;
+
 function xforwardValue(v: string): string {
   // XFORWARD values are xtext-free tokens; keep them to the characters Postfix itself sends.
   return v.replace(/[^\x21-\x7e]/g, "").slice(0, 255) || "[UNAVAILABLE]";
@@ -89,6 +92,8 @@ export class AuthFilter {
   readonly counters: AuthFilterCounters = { signed: 0, unsigned: 0, verified: 0, failed: 0 };
   readonly #o: AuthFilterOptions;
   readonly #server: SmtpSink;
+  readonly #idle: SmtpClient[] = [];
+  #closing = false;
 
   constructor(o: AuthFilterOptions) {
     this.#o = o;
@@ -107,8 +112,10 @@ export class AuthFilter {
     return this.#server.start();
   }
 
-  close(): Promise<void> {
-    return this.#server.close();
+  async close(): Promise<void> {
+    this.#closing = true;
+    await this.#server.close();
+    await Promise.all(this.#idle.splice(0).map((c) => c.quit()));
   }
 
   async #handle(m: SinkMessage): Promise<string> {
@@ -148,21 +155,47 @@ export class AuthFilter {
     }
   }
 
+  /** An idle re-injection connection, or a new one. Connections are reused: one SMTP session, many messages. */
+  async #connection(): Promise<{ client: SmtpClient; reused: boolean }> {
+    for (let c = this.#idle.pop(); c; c = this.#idle.pop()) if (!c.closed) return { client: c, reused: true };
+    const client = await SmtpClient.connect({ host: this.#o.reinject.host, port: this.#o.reinject.port, helo: this.#o.hostname ?? "filter.localhost", timeoutMs: 60_000 });
+    return { client, reused: false };
+  }
+
+  #release(c: SmtpClient): void {
+    if (!this.#closing && !c.closed && this.#idle.length < MAX_IDLE) this.#idle.push(c);
+    else void c.quit();
+  }
+
   async #reinject(m: SinkMessage, data: Buffer): Promise<string> {
-    const c = await SmtpClient.connect({ host: this.#o.reinject.host, port: this.#o.reinject.port, helo: this.#o.hostname ?? "filter.localhost", timeoutMs: 60_000 });
-    try {
-      const xf = ["ADDR", "NAME", "HELO", "PROTO", "SOURCE"].filter((k) => m.xforward[k] !== undefined).map((k) => `${k}=${xforwardValue(m.xforward[k]!)}`);
-      if (xf.length > 0) {
-        const r = await c.command(`XFORWARD ${xf.join(" ")}`);
-        if (r.code !== 250) throw new Error(`XFORWARD refused: ${r.code} ${r.text}`);
+    const xf = ["ADDR", "NAME", "HELO", "PROTO", "SOURCE"].filter((k) => m.xforward[k] !== undefined).map((k) => `${k}=${xforwardValue(m.xforward[k]!)}`);
+    for (let attempt = 0; ; attempt++) {
+      const { client: c, reused } = await this.#connection();
+      let ok = false;
+      try {
+        // XFORWARD (or a NOOP) first: a reused connection the server has closed meanwhile fails here, before
+        // any transaction began, and only then is a fresh connection tried.
+        let first;
+        try {
+          first = await c.command(xf.length > 0 ? `XFORWARD ${xf.join(" ")}` : "NOOP");
+        } catch (e) {
+          if (reused && attempt === 0) continue;
+          throw e;
+        }
+        if (first.code !== 250) {
+          if (reused && attempt === 0 && first.code === 421) continue;
+          throw new Error(`XFORWARD refused: ${first.code} ${first.text}`);
+        }
+        const r = await c.send({ from: m.mailFrom, to: m.rcptTo, data });
+        if (!r.ok || r.rejectedRecipients.length > 0) {
+          throw new Error(`re-injection refused at ${r.stage}: ${r.code} ${r.text} ${JSON.stringify(r.rejectedRecipients)}`);
+        }
+        ok = true;
+        return `250 2.0.0 Ok: re-injected as ${r.queueId ?? "?"}`;
+      } finally {
+        if (ok) this.#release(c);
+        else c.close();
       }
-      const r = await c.send({ from: m.mailFrom, to: m.rcptTo, data });
-      if (!r.ok || r.rejectedRecipients.length > 0) {
-        throw new Error(`re-injection refused at ${r.stage}: ${r.code} ${r.text} ${JSON.stringify(r.rejectedRecipients)}`);
-      }
-      return `250 2.0.0 Ok: re-injected as ${r.queueId ?? "?"}`;
-    } finally {
-      await c.quit();
     }
   }
 }
