@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import nodemailer from "nodemailer";
-import type { Config } from "./config.js";
+import { gatewayWorkers, type Config } from "./config.js";
 import { openStore, type Store } from "./store/db.js";
 import { createApi, type App } from "./api/index.js";
 import { ensureAdmin } from "./bootstrap.js";
@@ -118,6 +118,10 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
       portalUrl: base,
       decisionLogFile: join(config.dataDir, "logs", "decisions.jsonl"),
       registry,
+      // Cluster workers serve the explicit proxy when configured; this process keeps the control plane, the
+      // snapshot compile, the issuing CA and the decision-log batching.
+      workers: gatewayWorkers(config),
+      scheduling: config.gateway?.scheduling,
       // p.13: the gateway's detections feed the unknown-source workflow (notice to the operator, block after
       // five working days, unblock when the catalogue covers the address).
       onDetections: async (batch) => {

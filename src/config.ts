@@ -6,6 +6,7 @@
  */
 import { readFileSync, existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { availableParallelism } from "node:os";
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { parse as parseYaml } from "yaml";
@@ -23,6 +24,19 @@ const TransparentSchema = Type.Object(
     http: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: "port receiving redirected TCP/80" })),
     tls: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: "port receiving redirected TCP/443" })),
     originalDestination: Type.Union([Type.Literal("local-address"), Type.Literal("conntrack")]),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * The gateway's data plane processes (docs/gateway.md, "Cluster workers"). workers: 0 = the all-in-one process
+ * serves the explicit proxy itself (the default when started from code and in tests); N = N cluster workers;
+ * "auto" = one per core (the default of `qaqpa start`). scheduling: how new connections reach the workers.
+ */
+const GatewaySchema = Type.Object(
+  {
+    workers: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 256 }), Type.Literal("auto")], { description: "cluster workers for the explicit proxy: 0 = in process, N, or auto (one per core)" })),
+    scheduling: Type.Optional(Type.Union([Type.Literal("none"), Type.Literal("rr")], { description: "none: every worker accepts on the shared socket (default); rr: the primary accepts and hands connections round-robin" })),
   },
   { additionalProperties: false },
 );
@@ -102,6 +116,7 @@ export const ConfigSchema = Type.Object(
     ),
     log: Type.Object({ level: Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")]) }, { additionalProperties: false }),
     mail: Type.Optional(MailConfigSchema),
+    gateway: Type.Optional(GatewaySchema),
   },
   { additionalProperties: false },
 );
@@ -109,6 +124,12 @@ export type Config = Static<typeof ConfigSchema>;
 
 export class ConfigError extends Error {
   override name = "ConfigError";
+}
+
+/** gateway.workers as a number of processes: "auto" = one per core, absent = 0 (in process). */
+export function gatewayWorkers(cfg: Pick<Config, "gateway">): number {
+  const w = cfg.gateway?.workers;
+  return w === "auto" ? availableParallelism() : (w ?? 0);
 }
 
 export function defaultConfig(): Config {
@@ -165,6 +186,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const pp = envPort(env, "QAQPA_PROXY_PORT");
   if (pp !== undefined) proxy.port = pp;
   if (env.QAQPA_PROXY_HOST) proxy.host = env.QAQPA_PROXY_HOST;
+  const gw = env.QAQPA_GATEWAY_WORKERS;
+  if (gw !== undefined && gw !== "") {
+    if (gw !== "auto" && !/^\d+$/.test(gw)) throw new ConfigError(`QAQPA_GATEWAY_WORKERS must be a whole number or "auto", got "${gw}"`);
+    merged.gateway = { ...(merged.gateway as Record<string, unknown> | undefined), workers: gw === "auto" ? gw : Number(gw) };
+  }
   if (env.QAQPA_MASTER_KEY_FILE) merged.masterKeyFile = env.QAQPA_MASTER_KEY_FILE;
   if (env.QAQPA_LOG_LEVEL) (merged.log as Record<string, unknown>).level = env.QAQPA_LOG_LEVEL;
 

@@ -49,7 +49,9 @@ export async function main(argv: string[]): Promise<number> {
   const [cmd, sub, ...rest] = argv;
   switch (cmd) {
     case "start": {
-      const running = await startAllInOne(loadConfig());
+      // `qaqpa start` serves the proxy from one worker per core unless gateway.workers says otherwise.
+      const config = loadConfig();
+      const running = await startAllInOne(config.gateway?.workers === undefined ? { ...config, gateway: { ...config.gateway, workers: "auto" } } : config);
       console.log(`qaqpa is running
   API        ${running.urls.api}
   OpenAPI    ${running.urls.openapi}

@@ -5,9 +5,10 @@
  */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import { ConfigError, gatewayWorkers, loadConfig } from "../../src/config.js";
 import { startGatewayCluster, type GatewayCluster, type WorkerCounts, type WorkerDetection } from "../../src/gateway/cluster.js";
 import { MemorySink } from "../../src/gateway/decision-log.js";
 import { CaAuthority } from "../../src/ca/authority/index.js";
@@ -17,62 +18,13 @@ import { makeHierarchy } from "../ca/fixture.js";
 import { snapshot, MINISTRY, AKIMAT } from "../gateway-core/world.js";
 import { startOrigins, type Origins } from "./origin.js";
 import { run } from "./world.js";
+import { Tunnel } from "./tunnel-client.js";
 
 const NAMES = ["shop.example", "news.example", "search.example"];
 const hosts = Object.fromEntries(NAMES.map((n) => [n, ["127.0.0.1"]]));
 /** The ministry owns 127.0.0.1; `deny` is its deny list (news by default, as in the shared test world). */
 const policy = (deny: string[]) =>
   snapshot({ organisations: [{ ...MINISTRY, prefixes: [...MINISTRY.prefixes, "127.0.0.1/32"], policy: { ...MINISTRY.policy!, denyCategories: deny as never, allowCategories: ["shopping", "news"] as never } }, AKIMAT], hosts });
-
-/** A CONNECT tunnel carrying plain HTTP/1.1 keep-alive requests, read one response at a time. */
-class Tunnel {
-  #buf = Buffer.alloc(0);
-  #wait: (() => void) | null = null;
-  closed = false;
-  private constructor(readonly socket: net.Socket) {
-    socket.on("data", (c: Buffer) => {
-      this.#buf = Buffer.concat([this.#buf, c]);
-      this.#wait?.();
-    });
-    socket.on("close", () => {
-      this.closed = true;
-      this.#wait?.();
-    });
-  }
-  static async open(port: number, target: string): Promise<Tunnel> {
-    const s = net.connect({ port, host: "127.0.0.1" });
-    await new Promise<void>((r, j) => s.once("connect", r).once("error", j));
-    const t = new Tunnel(s);
-    s.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
-    const head = await t.#read((b) => (b.indexOf("\r\n\r\n") >= 0 ? b.indexOf("\r\n\r\n") + 4 : 0));
-    assert.match(head, /^HTTP\/1\.1 200/);
-    return t;
-  }
-  async #read(len: (b: Buffer) => number): Promise<string> {
-    for (;;) {
-      const n = len(this.#buf);
-      if (n > 0) {
-        const out = this.#buf.subarray(0, n).toString("latin1");
-        this.#buf = this.#buf.subarray(n);
-        return out;
-      }
-      if (this.closed) throw new Error("tunnel closed");
-      await new Promise<void>((r) => (this.#wait = r));
-    }
-  }
-  /** One GET; the status code of its response. */
-  async get(host: string, path: string): Promise<number> {
-    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
-    const res = await this.#read((b) => {
-      const h = b.indexOf("\r\n\r\n");
-      if (h < 0) return 0;
-      const cl = /\r\ncontent-length:\s*(\d+)/i.exec(b.subarray(0, h).toString("latin1"));
-      const total = h + 4 + Number(cl?.[1] ?? 0);
-      return b.length >= total ? total : 0;
-    });
-    return Number(res.slice(9, 12));
-  }
-}
 
 describe("gateway cluster workers", () => {
   let origins: Origins;
@@ -152,5 +104,34 @@ describe("gateway cluster workers", () => {
     assert.ok(detections.some((d) => d.address === "127.0.0.2" && d.hits >= 1));
     const allowed = counts.flatMap((c) => c.decisions).filter(([action]) => action === "allow").reduce((a, [, , , k]) => a + k, 0);
     assert.ok(allowed >= n, `allow counters reached the primary (${allowed})`);
+  });
+});
+
+describe("gateway.workers configuration", () => {
+  const load = (yaml: string, env: NodeJS.ProcessEnv = {}) => {
+    const dir = mkdtempSync(join(tmpdir(), "qaqpa-gwcfg-"));
+    try {
+      writeFileSync(join(dir, "qaqpa.yaml"), yaml);
+      return loadConfig(env, dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  test("ok/absent = in process; a number; auto = one per core; the environment overrides the file", () => {
+    assert.equal(gatewayWorkers(load("log: { level: info }\n")), 0);
+    assert.equal(gatewayWorkers(load("gateway: { workers: 3 }\n")), 3);
+    assert.equal(gatewayWorkers(load("gateway: { workers: auto, scheduling: rr }\n")), availableParallelism());
+    assert.equal(load("gateway: { workers: 2, scheduling: rr }\n").gateway?.scheduling, "rr");
+    assert.equal(gatewayWorkers(load("gateway: { workers: 3 }\n", { QAQPA_GATEWAY_WORKERS: "0" })), 0);
+    assert.equal(gatewayWorkers(load("", { QAQPA_GATEWAY_WORKERS: "auto" })), availableParallelism());
+  });
+
+  test("fail/negative, fractional, textual and unknown keys are refused", () => {
+    for (const bad of ["gateway: { workers: -1 }\n", "gateway: { workers: 1.5 }\n", "gateway: { workers: many }\n", "gateway: { workers: 2, threads: 2 }\n", "gateway: { scheduling: random }\n", "gateway: { workers: 257 }\n"]) {
+      assert.throws(() => load(bad), ConfigError, bad);
+    }
+    assert.throws(() => load("", { QAQPA_GATEWAY_WORKERS: "two" }), ConfigError);
+    assert.throws(() => load("", { QAQPA_GATEWAY_WORKERS: "-2" }), ConfigError);
   });
 });
