@@ -214,6 +214,13 @@ export class CategoryDatabase {
     return { ok: true, hits: hits.concat(base.hits), protected: prot };
   }
 
+  /** Whether a URL-path entry names `host` or a parent of it: then a request's categories may depend on its path. */
+  hasUrlEntries(host: string): boolean {
+    if (this.#urlGroups.length === 0) return false;
+    const name = normaliseDomainFast(host);
+    return name !== null && this.#urlHosts.walk(name, false) > 0;
+  }
+
   /** Exact and CIDR entries containing `address`, longest prefix first. IPv4-mapped IPv6 is IPv4. */
   lookupIp(address: string): CategoryLookup {
     const a = parseHostAddress(address);

@@ -23,7 +23,7 @@ import type { Decision, FlowFacts, Reason } from "../gateway-core/flow.js";
 import type { PolicySnapshot } from "../gateway-core/snapshot.js";
 import { classifyFirstBytes, type FlowProtocol } from "../gateway-core/parse/first-bytes.js";
 import { parseClientHello, type ClientHello } from "../gateway-core/parse/client-hello.js";
-import { parseAuthority } from "../gateway-core/parse/http1-head.js";
+import { parseAuthority, parseRequestHead } from "../gateway-core/parse/http1-head.js";
 import { leafCertChainPem, type MintedLeaf } from "../ca/leaf.js";
 import type { Resolver } from "./resolver.js";
 import { blockPage } from "./block-page.js";
@@ -197,7 +197,11 @@ export class Gateway {
   }
 
   #decide(facts: FlowFacts): Decision {
-    const d = decideFlow(facts, this.#deps.snapshot(), this.#now());
+    return this.#account(decideFlow(facts, this.#deps.snapshot(), this.#now()));
+  }
+
+  /** A decision's side effects: unknown-source detections and the metrics hook. */
+  #account(d: Decision): Decision {
     for (const e of d.effects) if (e.kind === "record-unknown-source") this.#deps.onUnknownSource(e.address);
     this.#deps.onDecision?.(d);
     return d;
@@ -354,7 +358,7 @@ export class Gateway {
 
   #dispatch(socket: net.Socket, peek: Peeked, c: { sourceIp: string; host: string; port: number; ref: string; startedAt: number }, allowHttp: boolean): Promise<void> | void {
     if (peek.protocol === "tls" || peek.protocol === "tls-error") return this.#tlsTunnel(socket, peek.bytes, peek.hello, c);
-    if (peek.protocol === "http" && allowHttp) return this.#innerHttp(socket, peek.bytes, { sourceIp: c.sourceIp, host: c.host, port: c.port, tls: false, hello: null, blocked: null });
+    if (peek.protocol === "http" && allowHttp) return this.#httpTunnel(socket, peek.bytes, c);
     // Not web traffic: the classify stage decides (blocked unless an exception opens the protocol).
     const facts: FlowFacts = { phase: "tls", sourceIp: c.sourceIp, protocol: peek.protocol === "http" ? "unknown" : peek.protocol, host: c.host, port: c.port };
     const d = this.#decide(facts);
@@ -520,6 +524,25 @@ export class Gateway {
       }
       else this.#inner.emit("connection", tsock);
     });
+  }
+
+  /**
+   * Plain HTTP inside a CONNECT tunnel. When no later request could be decided differently from the first —
+   * the host has no URL-path entries and the first request names the tunnel's own host — the first request is
+   * decided and, if allowed, the tunnel is spliced to the address the gateway resolved, as a TLS splice is
+   * (one connection record with its bytes; the connection keeps the snapshot it started with). Otherwise
+   * (URL-path entries, another Host, a head not complete in the first bytes, a block) every request is parsed
+   * and decided on its own.
+   */
+  #httpTunnel(socket: net.Socket, bytes: Buffer, c: { sourceIp: string; host: string; port: number; ref: string; startedAt: number }): Promise<void> | void {
+    const snap = this.#deps.snapshot();
+    const head = snap && !snap.categories.hasUrlEntries(c.host) ? parseRequestHead(bytes) : null;
+    if (head?.kind === "ok" && head.head.method !== "CONNECT" && (head.head.authority === null || head.head.authority.host === c.host)) {
+      const facts: FlowFacts = { phase: "request", sourceIp: c.sourceIp, protocol: "http", host: c.host, port: c.port, path: head.head.path ?? "/" };
+      const d = decideFlow(facts, snap, this.#now());
+      if (d.verdict.action === "allow") return this.#splice(socket, bytes, c.host, c.port, facts, this.#account(d), c.ref, c.startedAt);
+    }
+    return this.#innerHttp(socket, bytes, { sourceIp: c.sourceIp, host: c.host, port: c.port, tls: false, hello: null, blocked: null });
   }
 
   #innerHttp(socket: net.Socket, bytes: Buffer, ctx: TunnelContext): void {
