@@ -38,6 +38,7 @@ export const TransparencyReport = Type.Object({
     { description: "connections (flows) decided by the gateway in the period" },
   ),
   byCategory: Type.Array(TrafficByCategory),
+  daily: Type.Array(Type.Object({ date: CivilDate, inspected: Count, spliced: Count, plain: Count, blocked: Count }), { description: "connections per Almaty day of the period, oldest first" }),
   blocksByReason: Type.Array(Type.Object({ reason: Type.String(), count: Count })),
   complaints: Type.Object(
     { submitted: Count, granted: Count, denied: Count, pending: Count, decidedInTime: Count },

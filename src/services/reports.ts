@@ -8,7 +8,7 @@ import { sql } from "kysely";
 import { WORKFLOWS } from "../domain/workflows/index.js";
 import { deadlinesOf } from "../domain/workflows/engine.js";
 import type { ApplicationKind } from "../domain/workflows/types.js";
-import { addWorkingDays, civilDateOf, endOfCivilDay, startOfCivilDay } from "../domain/working-days/index.js";
+import { addCalendarDays, addWorkingDays, civilDateOf, endOfCivilDay, startOfCivilDay } from "../domain/working-days/index.js";
 import { isProtectedCategory } from "../categories/taxonomy.js";
 import { Problem } from "../contract/problem.js";
 import type { OverviewReport, TransparencyReport } from "../contract/reports.js";
@@ -19,6 +19,11 @@ import { requirePermission, type Ctx } from "./context.js";
 /** Working days of the dashboard's "this week": the next five after today. */
 const WEEK_WORKING_DAYS = 5;
 const MAX_REPORT_DAYS = 3660;
+
+/** A decided connection is blocked, or allowed and then decrypted (bump), passed through (splice) or plain. */
+function flowKind(action: string, tls: string | null): "blocked" | "inspected" | "spliced" | "plain" {
+  return action === "block" ? "blocked" : tls === "bump" ? "inspected" : tls === "splice" ? "spliced" : "plain";
+}
 
 function period(from: string, to: string): { start: Date; end: Date } {
   if (from > to) throw new Problem("QQ_ERR_VALIDATION", "from is after to", { errors: [{ path: "/from", message: "after to" }] });
@@ -49,6 +54,18 @@ export async function transparencyReport(ctx: Ctx, from: string, to: string): Pr
     group by c.category, d.action, d.tls
   `.execute(ctx.tx);
 
+  // Per Almaty day: hours in SQL (the zone's offset is whole hours, so an hour never straddles two days).
+  const hours = await sql<{ h: Date | string; action: string; tls: string | null; n: number }>`
+    select date_trunc('hour', at) as h, action, tls, count(*)::int as n from decision_log
+    where kind = 'connection' and at >= ${start} and at < ${end} group by 1, 2, 3
+  `.execute(ctx.tx);
+  const days = new Map<string, TransparencyReport["daily"][number]>();
+  for (let d = from; d <= to; d = addCalendarDays(d, 1)) days.set(d, { date: d, inspected: 0, spliced: 0, plain: 0, blocked: 0 });
+  for (const r of hours.rows) {
+    const day = days.get(civilDateOf(new Date(r.h)));
+    if (day) day[flowKind(r.action, r.tls)] += Number(r.n);
+  }
+
   const f = { total: 0, inspected: 0, spliced: 0, plain: 0, blocked: 0, unknownSourceBlocked: 0, requests: 0, requestsBlocked: 0 };
   const reasons = new Map<string, number>();
   for (const r of flows) {
@@ -60,21 +77,13 @@ export async function transparencyReport(ctx: Ctx, from: string, to: string): Pr
       continue;
     }
     f.total += n;
-    if (r.action === "block") {
-      f.blocked += n;
-      if (r.reason === "unknown-source-blocked") f.unknownSourceBlocked += n;
-    } else if (r.tls === "bump") f.inspected += n;
-    else if (r.tls === "splice") f.spliced += n;
-    else f.plain += n;
+    f[flowKind(r.action, r.tls)] += n;
+    if (r.reason === "unknown-source-blocked") f.unknownSourceBlocked += n;
   }
   const cats = new Map<string, TransparencyReport["byCategory"][number]>();
   for (const r of byCat.rows) {
     const c = cats.get(r.category) ?? { category: r.category, protected: isProtectedCategory(r.category), inspected: 0, spliced: 0, plain: 0, blocked: 0 };
-    const n = Number(r.n);
-    if (r.action === "block") c.blocked += n;
-    else if (r.tls === "bump") c.inspected += n;
-    else if (r.tls === "splice") c.spliced += n;
-    else c.plain += n;
+    c[flowKind(r.action, r.tls)] += Number(r.n);
     cats.set(r.category, c);
   }
   const stats = await applicationStats(ctx, from, to);
@@ -83,6 +92,7 @@ export async function transparencyReport(ctx: Ctx, from: string, to: string): Pr
     to,
     generatedAt: ctx.now.toISOString(),
     flows: f,
+    daily: [...days.values()],
     byCategory: [...cats.values()].sort((a, b) => b.inspected + b.spliced + b.plain + b.blocked - (a.inspected + a.spliced + a.plain + a.blocked) || a.category.localeCompare(b.category)),
     blocksByReason: [...reasons].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
     complaints: stats.recategorisation,

@@ -76,6 +76,10 @@ describe("reports API", () => {
     assert.deepEqual(cat("news"), { category: "news", protected: false, inspected: 2, spliced: 0, plain: 0, blocked: 0 });
     assert.deepEqual(cat("government-legal"), { category: "government-legal", protected: true, inspected: 0, spliced: 1, plain: 0, blocked: 0 });
     assert.equal(cat("gambling").blocked, 1, "the block of the day before is outside the period");
+    assert.deepEqual(r.json.daily, [{ date: day, inspected: 2, spliced: 1, plain: 1, blocked: 2 }], "00:30 in Almaty counts on the Almaty day");
+    const week = await w.call(w.tokens.auditor, "GET", `/api/reports/transparency?from=2026-03-09&to=2026-03-15`);
+    assert.deepEqual(week.json.daily.map((d: { date: string }) => d.date), ["2026-03-09", "2026-03-10", "2026-03-11", "2026-03-12", "2026-03-13", "2026-03-14", "2026-03-15"]);
+    assert.equal(week.json.daily[0].blocked, 1, "23:59 on 9 March in Almaty");
     assert.deepEqual(r.json.blocksByReason, [
       { reason: "baseline-category", count: 1 },
       { reason: "default-deny", count: 1 },

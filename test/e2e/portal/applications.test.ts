@@ -18,6 +18,7 @@ import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import type { Running } from "../../../src/app.js";
 import { canonicalJson } from "../../../src/domain/audit-chain.js";
+import { addCalendarDays, civilDateOf } from "../../../src/domain/working-days/index.js";
 import { newBin } from "../../api/harness.js";
 import { startOrigins, type Origins } from "../../gateway/origin.js";
 import { makeEdsFixture, type EdsFixture } from "../../workflows/support/eds.js";
@@ -119,15 +120,9 @@ describe("portal: applications, incidents, unknown sources, policies, guides", {
 
     await page.getByRole("checkbox", { name: "Social networks" }).check();
     await networks.fill("127.0.0.1/32");
-    await page.getByRole("button", { name: "Show the exact bytes to sign" }).click();
-    const shown = (await page.getByTestId("canonical").textContent()) ?? "";
+    // The signer's tool: a detached CMS signature over exactly the bytes shown, with the legal entity's EDS.
+    const shown = await signForm("access-policy.p7s");
     assert.equal(shown, canonicalJson({ categories: ["social-networks"], networks: ["127.0.0.1/32"] }), "the page shows the canonical JSON the API verifies");
-
-    // The signer's tool: a detached CMS signature over exactly those bytes, with the legal entity's EDS.
-    const sigFile = join(dir, "access-policy.p7s");
-    writeFileSync(sigFile, Buffer.from(eds.sign(shown, eds.signer(organisationBin)), "base64"));
-    await page.getByLabel("Signature file (.p7s, .cms, .pem)").setInputFiles(sigFile);
-    await page.getByText("Chosen: access-policy.p7s").waitFor();
     await page.getByRole("button", { name: "Submit the application" }).click();
     await page.getByRole("heading", { name: /^Access policy list AP-/ }).waitFor();
     applicationPath = new URL(page.url()).pathname;
@@ -188,6 +183,53 @@ describe("portal: applications, incidents, unknown sources, policies, guides", {
     await card.getByText(/In force from .+ inclusive/).waitFor();
     await page.getByText("No exceptions.").waitFor();
     await check("policies (organisation)");
+  });
+
+  /** Shows the bytes to sign, signs them as the organisation's EDS would, and chooses the signature file. */
+  async function signForm(file: string): Promise<string> {
+    await page.getByRole("button", { name: "Show the exact bytes to sign" }).click();
+    const bytes = page.getByTestId("canonical");
+    await bytes.waitFor();
+    const shown = (await bytes.textContent()) ?? "";
+    const sigFile = join(dir, file);
+    writeFileSync(sigFile, Buffer.from(eds.sign(shown, eds.signer(organisationBin)), "base64"));
+    await page.getByLabel("Signature file (.p7s, .cms, .pem)").setInputFiles(sigFile);
+    await page.getByText(`Chosen: ${file}`).waitFor();
+    return shown;
+  }
+
+  test("p.15-2: an exception asked for too long is refused next to its date; approved, it shows with its expiry", async () => {
+    const today = civilDateOf(new Date());
+    await go("/applications/new?kind=exception");
+    await page.getByLabel("Name", { exact: true }).fill("AnyDesk");
+    await page.getByLabel("Kind", { exact: true }).selectOption("remote-access");
+    await page.getByLabel("Destinations (hosts or networks)").fill("relay.anydesk.example");
+    await page.getByLabel("Network addresses of the organisation's networks").fill("127.0.0.1/32");
+    await page.getByLabel("Justification").fill("The vendor's engineers support the e-Gov terminals remotely.");
+    const until = page.getByLabel("Needed until");
+    await until.fill(addCalendarDays(today, 800));
+    await signForm("exception-1.p7s");
+    await page.getByRole("button", { name: "Submit the application" }).click();
+    await page.getByText(/an exception lasts at most one calendar year/).first().waitFor();
+    assert.equal(await until.getAttribute("aria-invalid"), "true", "the workflow's refusal is said next to the date");
+    await check("exception form (date refused)");
+    await screenshot(page, "en-exception-date-refused");
+
+    const expiresOn = addCalendarDays(today, 90);
+    await until.fill(expiresOn);
+    await page.getByText("The form has changed since these bytes were made").waitFor();
+    await signForm("exception-2.p7s");
+    await page.getByRole("button", { name: "Submit the application" }).click();
+    await page.getByRole("heading", { name: /^Exception for a network service EX-/ }).waitFor();
+    const id = new URL(page.url()).pathname.split("/").pop()!;
+    await api("POST", `/applications/${id}/events`, { type: "approved", data: { expiresOn } });
+    await app.gateway.refresh();
+
+    await go("/policies");
+    const row = page.getByRole("row").filter({ hasText: "AnyDesk (Remote access)" });
+    const shown = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }).format(new Date(`${expiresOn}T12:00:00Z`));
+    await row.getByText(shown).waitFor();
+    await row.getByText("In force").waitFor();
   });
 
   test("p.14: the organisation reports an incident; the duty queue shows it with its acknowledgement term", async () => {

@@ -52,6 +52,9 @@ describe("portal operations in Chromium", { skip }, () => {
     // (asynchronous: the proxy answers from this same process).
     const curl = await promisify(execFile)("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "-x", app.urls.proxy, "http://uncategorised-destination.example/"], { encoding: "utf8" });
     assert.equal(curl.stdout, "403", curl.stderr);
+    // …and a refused CONNECT: a blocked connection (curl exits 56 when the tunnel is refused).
+    const tunnel = await promisify(execFile)("curl", ["-s", "-o", "/dev/null", "-w", "%{http_connect}", "--max-time", "10", "-x", app.urls.proxy, "https://uncategorised-destination.example/"], { encoding: "utf8" }).catch((e: { stdout: string }) => e);
+    assert.equal(tunnel.stdout, "403");
     await app.gateway.flush();
   });
   after(async () => {
@@ -128,10 +131,12 @@ describe("portal operations in Chromium", { skip }, () => {
 
     await go("/transparency");
     await page.getByRole("heading", { name: "Transparency report" }).waitFor();
-    // The proxy decided a plain HTTP request: it counts as a blocked request (connections are CONNECT/TLS flows).
-    const blocked = page.locator('[data-figure="requests-blocked"] .card-value');
-    assert.ok(Number((await blocked.innerText()).replace(/\D/g, "")) >= 1, "the block made through the proxy is counted");
-    assert.ok(Number((await page.locator('[data-figure="unknown"] .card-value').innerText()).replace(/\D/g, "")) === 0, "not yet an unknown-address block (the operator's deadline has not passed)");
+    // The refused CONNECT is a blocked connection, the plain HTTP request a blocked request.
+    const figure = async (key: string) => Number((await page.locator(`[data-figure="${key}"] .card-value`).innerText()).replace(/\D/g, ""));
+    assert.equal(await figure("blocked"), 1, "the refused tunnel is counted");
+    assert.equal(await figure("requests-blocked"), 1, "the refused request is counted");
+    await page.getByRole("img", { name: "Connections per day" }).waitFor();
+    assert.equal(await figure("unknown"), 0, "not yet an unknown-address block (the operator's deadline has not passed)");
     await page.getByRole("heading", { name: "Complaints" }).waitFor();
     await page.getByRole("cell", { name: "Uncategorised destination" }).waitFor();
     const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download CSV" }).last().click()]);

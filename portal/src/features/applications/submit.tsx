@@ -29,6 +29,22 @@ async function signatureOf(file: File): Promise<string> {
   return head.includes("-----BEGIN") ? new TextDecoder().decode(bytes) : base64(bytes);
 }
 
+/**
+ * The API's refusal by field. The request's schema names body pointers (`/document/networks/1`); the
+ * workflow's own checks name pointers into the document (`/requestedUntil`); addresses outside the
+ * catalogue (p.13, p.15) belong to the networks field.
+ */
+function fieldErrorsOf(err: ApiError): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [path, message] of Object.entries(err.byPath())) {
+    const key = path === "/organisationId" || path === "/operatorId" ? "/applicant" : path === "/signature" || path.startsWith("/document") ? path : `/document${path}`;
+    out[key] ??= message;
+  }
+  if (err.code === "QQ_ERR_NOT_IN_CATALOGUE") out["/document/networks"] = err.detail;
+  if (err.code === "QQ_ERR_EDS_SIGNATURE" || err.code === "QQ_ERR_EDS_SIGNATURE_REQUIRED") out["/signature"] = err.detail || err.title;
+  return out;
+}
+
 type Applicant = "organisation" | "operator";
 
 function applicantOf(kind: ApplicationKind, preferred: Applicant): Applicant {
@@ -132,7 +148,7 @@ function DocumentForm({ kind }: { kind: ApplicationKind }) {
       const a = kind === "incident" ? await incidents.report(body) : await applications.submit(kind, body);
       navigate(`/applications/${a.id}`);
     } catch (err) {
-      if (err instanceof ApiError && err.fieldErrors.length) setErrors(err.byPath());
+      if (err instanceof ApiError) setErrors(fieldErrorsOf(err));
       setProblem(err);
       focusFirstError(form.current);
     } finally {

@@ -186,7 +186,7 @@ export function ColumnChart({ tick, ...p }: ChartProps & { tick: (i: number) => 
   const bottom = 24;
   const plotH = height - bottom - 8;
   const step = (width - left) / rows.length;
-  const colW = Math.max(2, step - 4);
+  const colW = Math.min(48, Math.max(2, step - 4));
   return (
     <Frame id={id} p={p} width={width} height={height}>
       <line x1={left} y1={8 + plotH} x2={width} y2={8 + plotH} className="chart-axis" />

@@ -16,7 +16,7 @@ import { formatDate, formatDateTime, formatNumber, todayInAlmaty } from "../../i
 import { reports, type TransparencyReport } from "../gateway/api.js";
 import { reasonLabel } from "../gateway/reasons.js";
 import { useCategories } from "../categories/names.js";
-import { BarChart } from "../dashboard/charts.js";
+import { BarChart, ColumnChart } from "../dashboard/charts.js";
 import { downloadCsv } from "./download.js";
 
 type CategoryRow = TransparencyReport["byCategory"][number];
@@ -83,6 +83,17 @@ function Report({ data }: { data: TransparencyReport }) {
         {card(t("transparency.requestsBlocked"), f.requestsBlocked, "requests-blocked")}
       </ul>
       <p className="muted small">{t("transparency.protectedNote")}</p>
+      {data.daily.length <= 92 && (
+        <ColumnChart
+          title={t("transparency.dailyChart")}
+          summary={t("transparency.dailySummary", { days: formatNumber(data.daily.length), total: formatNumber(f.total) })}
+          series={series}
+          rows={data.daily.map((d) => ({ label: formatDate(d.date, "short"), values: [d.inspected, d.spliced, d.plain, d.blocked] }))}
+          first={t("transparency.day")}
+          empty={t("transparency.noFlows")}
+          tick={(i) => data.daily.length <= 16 || i % Math.ceil(data.daily.length / 12) === 0}
+        />
+      )}
 
       <div className="panel">
         <div className="section-head">
@@ -108,7 +119,7 @@ function Report({ data }: { data: TransparencyReport }) {
           series={series}
           rows={data.byCategory.slice(0, 15).map((x) => ({ label: cats.name(x.category), values: [x.inspected, x.spliced, x.plain, x.blocked] }))}
           first={t("transparency.category")}
-          empty={t("transparency.noFlows")}
+          empty={t("transparency.noCategorised")}
         />
         {data.byCategory.length > 0 && (
           <Table<CategoryRow>
