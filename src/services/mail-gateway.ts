@@ -7,6 +7,7 @@
  *   Postfix (private instance) ─check_policy_service─▶ MailPolicyService (suspend/release via the API)
  *                              ─content_filter──────▶ AuthFilter (DKIM sign / SPF·DKIM·DMARC verify)
  *                              ─maillog_file────────▶ delivery outcomes → detector, mail_delivery_stat
+ *                                                         mail to the STS duty address → incident (p.14)
  *   Prometheus: queue size, suspended systems, policy decisions, filter results
  *
  * Postfix runs as a private instance under `<dataDir>/mail`; starting it needs root (Postfix's master).
@@ -25,6 +26,9 @@ import { followLog, type LogFollower } from "../mail/log/tail.js";
 import type { DeliveryOutcome } from "../mail/log/delivery-log.js";
 import { AuthFilter, classifyBySnapshot, type InboundAuthRecord } from "../mail/auth/filter.js";
 import { createInboundVerifier, createOutboundSigner, type DNSResolver, type SigningKey } from "../mail/auth/mailauth.js";
+import { readIncidentMail } from "../mail/message.js";
+import { Problem } from "../contract/problem.js";
+import { incidentFromEmail } from "./incidents.js";
 import { mailAudit, mailOutbox, storeMailSystems } from "./mail-store.js";
 import { configureMailControl } from "./mail-systems.js";
 
@@ -238,6 +242,19 @@ export async function startMailGateway(o: MailGatewayOptions): Promise<MailGatew
         signer: createOutboundSigner((d) => keys.get(d)),
         verifier: createInboundVerifier({ authservId: c.hostname, ...(o.resolver ? { resolver: o.resolver } : {}) }),
         record: (r) => recordAuthResult(db, r).catch((e) => log("error", "authentication result not recorded", { error: String(e) })),
+        // p.14: "by email support@sts.kz" — mail to the duty address through the gateway becomes an incident
+        // (once per Message-ID); the message is delivered to STS's server as well.
+        onInbound: async (m) => {
+          const duty = o.stsAddress.toLowerCase();
+          if (!m.rcptTo.some((r) => r.toLowerCase() === duty)) return;
+          try {
+            await incidentFromEmail(db, { ...readIncidentMail(m.data, m.mailFrom), receivedAt: new Date() });
+          } catch (e) {
+            // An unusable sender makes no incident, but the mail still goes through; anything else is retried.
+            if (e instanceof Problem && e.code === "QQ_ERR_VALIDATION") log("warn", "mail to the duty address made no incident", { error: e.message });
+            else throw e;
+          }
+        },
         log,
       });
       await filter.start();

@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import client from "prom-client";
 import { authenticate } from "mailauth";
 import { startWorld, type World } from "../api/harness.js";
-import { FAST_QUEUE, freePort, peerSkipReason, SYS_A_IP, UNKNOWN_IP, until } from "./peer/harness.js";
+import { FAST_QUEUE, freePort, peerSkipReason, SYS_A_IP, SYS_B_IP, UNKNOWN_IP, until } from "./peer/harness.js";
 import { createSealer } from "../../src/secrets/sealer.js";
 import { startMailGateway, type MailGateway } from "../../src/services/mail-gateway.js";
 import { storeMailSystems } from "../../src/services/mail-store.js";
@@ -132,6 +132,22 @@ describe("mail control plane on the store with a real Postfix", { skip }, () => 
     assert.match(metrics, /qaqpa_mail_queue_messages\{queue="deferred"\} 0/);
     assert.match(metrics, /qaqpa_mail_policy_outcome_total\{hook="rcpt\/outbound",action="DUNNO"\} [1-9]/);
     assert.match(metrics, /qaqpa_mail_auth_filter_total\{result="signed"\} 1/);
+  });
+
+  test("ok/p.14: mail to the STS duty address through the gateway becomes one incident and is delivered", async () => {
+    await connectTestSystem(w.store, sealer, { organisationId: w.ids.orgB, domain: "sts.example", addresses: [SYS_B_IP], inbound: { host: "127.0.0.1", port: orgA.port } });
+    await gw.sync();
+    const before = orgA.messages.length;
+    for (let i = 0; i < 2; i++) {
+      const c = await SmtpClient.connect({ host: "127.0.0.1", port: smtpPort, localAddress: UNKNOWN_IP, helo: "mx.sender.example" });
+      const data = buildMessage({ from: "noc@sender.example", to: ["duty@sts.example"], subject: "Phishing wave", messageId: "incident-1@sender.example", body: "Fake e-Gov pages since 09:00" });
+      assert.ok((await c.send({ from: "noc@sender.example", to: ["duty@sts.example"], data })).ok);
+      await c.quit();
+    }
+    await orgA.waitFor(before + 2, 30_000);
+    const incidents = await w.store.db.selectFrom("application").select(["kind", "payload"]).where("external_ref", "=", "mail:incident-1@sender.example").execute();
+    assert.equal(incidents.length, 1, "the same message twice makes one incident");
+    assert.deepEqual([incidents[0]!.kind, incidents[0]!.payload.title, incidents[0]!.payload.description, incidents[0]!.payload.reporterEmail], ["incident", "Phishing wave", "Fake e-Gov pages since 09:00", "noc@sender.example"]);
   });
 
   test("ok/STS suspends through the API (new mail 4xx, metric), releases it; the disconnection removes the system from Postfix", async () => {

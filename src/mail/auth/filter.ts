@@ -51,6 +51,12 @@ export interface AuthFilterOptions {
   readonly verifier: { verifyMessage(message: Uint8Array, envelope: Envelope): Promise<VerifiedMessage> };
   readonly signer: OutboundSigner & { canSign(domain: string): boolean };
   readonly record?: (r: InboundAuthRecord) => Promise<void>;
+  /**
+   * Called for each inbound message (as Postfix handed it over) before it is re-injected, e.g. to turn mail
+   * to the STS duty address into an incident. A rejection answers 451: Postfix retries, so the hook must be
+   * idempotent (incidentFromEmail is, by Message-ID).
+   */
+  readonly onInbound?: (m: SinkMessage) => Promise<void>;
   readonly hostname?: string;
   readonly clock?: () => Date;
   readonly log?: (level: "info" | "warn" | "error", message: string, data?: Record<string, unknown>) => void;
@@ -146,6 +152,7 @@ export class AuthFilter {
           messageId: m.messageId,
           results: { spf: v.spf, dkim: v.dkim, dmarc: v.dmarc, header: v.header },
         });
+        await this.#o.onInbound?.(m);
       }
       return await this.#reinject(m, data);
     } catch (e) {
