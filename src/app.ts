@@ -17,6 +17,7 @@ import client from "prom-client";
 import { startGatewayRuntime, type GatewayRuntime } from "./gateway/runtime.js";
 import { TransparentListeners } from "./gateway/transparent.js";
 import { conntrack, localAddress } from "./gateway/original-destination.js";
+import { inheritedSockets, TRANSPARENT_HTTP_SOCKET, TRANSPARENT_TLS_SOCKET } from "./gateway/socket-activation.js";
 import { recordDetections } from "./services/unknown-sources.js";
 import { loadIssuing, type IssuingHandle } from "./services/ca.js";
 import { startWorkflows } from "./workflows/index.js";
@@ -142,8 +143,16 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
           return !!r && r.ok && r.hits.length > 0;
         },
       });
-      if (tp.http !== undefined) await transparent.listenHttp(tp.http, tp.host);
-      if (tp.tls !== undefined) await transparent.listenTls(tp.tls, tp.host);
+      if (tp.socketActivation) {
+        const fds = inheritedSockets(env);
+        const httpFd = fds.get(TRANSPARENT_HTTP_SOCKET);
+        const tlsFd = fds.get(TRANSPARENT_TLS_SOCKET);
+        if (httpFd === undefined && tlsFd === undefined) throw new Error(`proxy.transparent.socketActivation: no socket named ${TRANSPARENT_HTTP_SOCKET} or ${TRANSPARENT_TLS_SOCKET} was handed over`);
+        if (httpFd !== undefined) await transparent.listenHttp({ fd: httpFd });
+        if (tlsFd !== undefined) await transparent.listenTls({ fd: tlsFd });
+      }
+      if (tp.http !== undefined) await transparent.listenHttp({ port: tp.http, host: tp.host! });
+      if (tp.tls !== undefined) await transparent.listenTls({ port: tp.tls, host: tp.host! });
     }
     // The mail gateway (UGEM): a private Postfix, the policy service and the authentication filter.
     if (config.mail) {

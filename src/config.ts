@@ -20,10 +20,11 @@ const Port = Type.Integer({ minimum: 0, maximum: 65535 });
  */
 const TransparentSchema = Type.Object(
   {
-    host: Type.String({ minLength: 1, description: "address the transparent listeners bind" }),
+    host: Type.Optional(Type.String({ minLength: 1, description: "address the transparent listeners bind (with http/tls ports)" })),
     http: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: "port receiving redirected TCP/80" })),
     tls: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: "port receiving redirected TCP/443" })),
     originalDestination: Type.Union([Type.Literal("local-address"), Type.Literal("conntrack")]),
+    socketActivation: Type.Optional(Type.Boolean({ description: "listen on the descriptors systemd hands over (qaqpa-transparent-http/-tls): the TPROXY path, where the socket needs IP_TRANSPARENT" })),
   },
   { additionalProperties: false },
 );
@@ -202,7 +203,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const cfg = merged as unknown as Config;
   const tp = cfg.proxy.transparent;
   if (tp) {
-    if (tp.http === undefined && tp.tls === undefined) throw new ConfigError("invalid configuration: proxy.transparent needs an http or a tls port");
+    if (tp.socketActivation && (tp.http !== undefined || tp.tls !== undefined)) throw new ConfigError("invalid configuration: with proxy.transparent.socketActivation the ports are the socket units'; leave http and tls out");
+    if (!tp.socketActivation && !tp.host) throw new ConfigError("invalid configuration: proxy.transparent.host is needed with http or tls ports");
+    if (!tp.socketActivation && tp.http === undefined && tp.tls === undefined) throw new ConfigError("invalid configuration: proxy.transparent needs an http or a tls port (or socketActivation)");
     const ports = [cfg.proxy.port, tp.http, tp.tls].filter((p) => p !== undefined);
     if (new Set(ports).size !== ports.length) throw new ConfigError(`invalid configuration: proxy.port, proxy.transparent.http and proxy.transparent.tls must be distinct ports (${ports.join(", ")})`);
   }

@@ -30,10 +30,13 @@ export interface TransparentOptions {
 const ORIGINAL = Symbol("qaqpa.original-destination");
 type WithOriginal = { [ORIGINAL]?: Destination | null };
 
-function listen(server: net.Server, port: number, host: string): Promise<number> {
+/** A port to bind on host, or a listening descriptor inherited from the service manager (socket-activation.ts). */
+export type Listen = { port: number; host: string } | { fd: number };
+
+function listen(server: net.Server, at: Listen): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () => {
+    server.listen("fd" in at ? { fd: at.fd } : { port: at.port, host: at.host }, () => {
       server.off("error", reject);
       resolve((server.address() as net.AddressInfo).port);
     });
@@ -55,7 +58,7 @@ export class TransparentListeners {
   }
 
   /** TLS by SNI. Resolves to the port actually bound. */
-  listenTls(port: number, host: string): Promise<number> {
+  listenTls(at: Listen): Promise<number> {
     const server = net.createServer({ pauseOnConnect: true }, (socket) => {
       this.#track(socket);
       socket.on("error", () => socket.destroy());
@@ -69,11 +72,11 @@ export class TransparentListeners {
       );
     });
     this.#servers.push(server);
-    return listen(server, port, host);
+    return listen(server, at);
   }
 
   /** HTTP by Host. Resolves to the port actually bound. */
-  listenHttp(port: number, host: string): Promise<number> {
+  listenHttp(at: Listen): Promise<number> {
     const server = http.createServer({ maxHeaderSize: 32 * 1024, requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 5_000 });
     server.on("connection", (s: net.Socket) => {
       this.#track(s);
@@ -88,7 +91,7 @@ export class TransparentListeners {
       else socket.destroy();
     });
     this.#servers.push(server);
-    return listen(server, port, host);
+    return listen(server, at);
   }
 
   async close(): Promise<void> {

@@ -35,9 +35,9 @@ describe("transparent listeners", () => {
         return r.ok && r.hits.length > 0;
       },
     });
-    await listeners.listenTls(t.origins.httpsPort, TP);
-    await listeners.listenTls(t.origins.httpsPort, "127.0.0.10");
-    await listeners.listenHttp(t.origins.httpPort, TP);
+    await listeners.listenTls({ port: t.origins.httpsPort, host: TP });
+    await listeners.listenTls({ port: t.origins.httpsPort, host: "127.0.0.10" });
+    await listeners.listenHttp({ port: t.origins.httpPort, host: TP });
   });
   after(async () => {
     await listeners.close();
@@ -164,5 +164,12 @@ describe("proxy.transparent configuration", () => {
     assert.throws(() => load("proxy:\n  transparent: { host: 0.0.0.0, http: 3128, originalDestination: local-address }\n"), /distinct ports/);
     assert.throws(() => load("proxy:\n  transparent: { host: 0.0.0.0, http: 0, originalDestination: local-address }\n"), ConfigError);
     assert.throws(() => load("proxy:\n  transparentTlsPort: 3130\n"), ConfigError, "the old placeholder keys are gone");
+    assert.throws(() => load("proxy:\n  transparent: { http: 3129, originalDestination: conntrack }\n"), /host is needed/);
+    assert.throws(() => load("proxy:\n  transparent: { socketActivation: true, tls: 3130, originalDestination: local-address }\n"), /socket units/);
+  });
+
+  test("ok/socket activation (TPROXY): no ports, no host — the socket units hold them", () => {
+    const c = load("proxy:\n  transparent: { socketActivation: true, originalDestination: local-address }\n");
+    assert.deepEqual(c.proxy.transparent, { socketActivation: true, originalDestination: "local-address" });
   });
 });

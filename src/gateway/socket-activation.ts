@@ -1,0 +1,20 @@
+/**
+ * Listening sockets handed over by the service manager (systemd socket activation, sd_listen_fds(3)): file
+ * descriptors 3, 4, … named by LISTEN_FDNAMES, valid only for the process LISTEN_PID names.
+ *
+ * Why the gateway needs it: under TPROXY the kernel delivers intercepted connections only to a listening socket
+ * with IP_TRANSPARENT set, which Node cannot set; a `.socket` unit with `Transparent=yes` can, and hands the
+ * socket over (docs/operations.md, "Transparent mode").
+ */
+export const TRANSPARENT_HTTP_SOCKET = "qaqpa-transparent-http";
+export const TRANSPARENT_TLS_SOCKET = "qaqpa-transparent-tls";
+
+export function inheritedSockets(env: NodeJS.ProcessEnv = process.env, pid = process.pid): Map<string, number> {
+  const out = new Map<string, number>();
+  if (env.LISTEN_PID !== String(pid)) return out;
+  const n = Number(env.LISTEN_FDS);
+  if (!Number.isInteger(n) || n <= 0 || n > 64) return out;
+  const names = (env.LISTEN_FDNAMES ?? "").split(":");
+  for (let i = 0; i < n; i++) out.set(names[i] || `fd${3 + i}`, 3 + i);
+  return out;
+}
