@@ -2,13 +2,13 @@
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { useLoad } from "../../hooks.js";
-import { useCan } from "../../session.js";
+import { useAccount, useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
 import { PagedList } from "./paged-list.js";
 import { Checkbox, SelectField, TextField } from "../../components/fields.js";
-import { localName, useNames } from "../../components/names.js";
+import { EntitySelect, localName, useNames } from "../../components/names.js";
 import { formatDate, todayInAlmaty } from "../../i18n/format.js";
 import { applications, type ApplicationRow } from "./api.js";
 import { APPLICATION_KINDS, APP_STATES, WORKFLOWS, type ApplicationKind } from "./vocabulary.js";
@@ -37,10 +37,14 @@ export function ApplicationsPage() {
   const state = query.get("state") ?? "";
   const overdue = query.get("overdue") === "1";
   const q = query.get("q") ?? "";
+  const organisationId = query.get("organisationId") ?? "";
+  // STS and the auditor read every applicant; the API scopes the others to their own.
+  const role = useAccount().role;
+  const everyone = role !== "organisation_staff" && role !== "operator_staff";
   const offset = Number(query.get("offset") ?? 0) || 0;
   const [search, setSearch] = useState(q);
-  const filters = { kind: kind || undefined, state: state || undefined, overdue, q: q || undefined };
-  const list = useLoad((signal) => applications.inbox({ ...filters, limit: LIMIT, offset }, signal), [kind, state, overdue, q, offset]);
+  const filters = { kind: kind || undefined, state: state || undefined, overdue, q: q || undefined, organisationId: organisationId || undefined };
+  const list = useLoad((signal) => applications.inbox({ ...filters, limit: LIMIT, offset }, signal), [kind, state, overdue, q, organisationId, offset]);
   const rows = list.data?.items ?? [];
   const left = useDaysLeft(rows.flatMap((r) => (r.nextDeadline ? [r.nextDeadline.dueDate] : [])));
   const applicant = useApplicants(rows);
@@ -66,6 +70,7 @@ export function ApplicationsPage() {
         <TextField label={t("apps.number")} hint={t("apps.numberHint")} type="search" value={search} onValue={setSearch} />
         <SelectField label={t("apps.kind")} value={kind} onValue={(v) => setQuery({ kind: v, state: undefined, offset: undefined })} options={[{ value: "", label: t("common.all") }, ...APPLICATION_KINDS.map((k) => ({ value: k, label: t(`appKind.${k}`) }))]} />
         <SelectField label={t("common.status")} value={state} onValue={(v) => setQuery({ state: v, offset: undefined })} options={[{ value: "", label: t("common.all") }, ...states.map((s) => ({ value: s, label: t(`appState.${s}`) }))]} />
+        {everyone && <EntitySelect kind="organisation" label={t("common.organisation")} value={organisationId} onValue={(v) => setQuery({ organisationId: v, offset: undefined })} allowEmpty emptyLabel={t("common.all")} />}
         <Checkbox label={t("apps.overdueOnly")} checked={overdue} onValue={(v) => setQuery({ overdue: v ? 1 : undefined, offset: undefined })} />
         <button type="submit" className="btn">
           {t("common.apply")}
@@ -74,7 +79,7 @@ export function ApplicationsPage() {
       <PagedList<ApplicationRow>
         list={list}
         caption={t("apps.title")}
-        empty={kind || state || overdue || q ? t("common.noMatches") : t("apps.empty")}
+        empty={kind || state || overdue || q || organisationId ? t("common.noMatches") : t("apps.empty")}
         offset={offset}
         limit={LIMIT}
         onOffset={(o) => setQuery({ offset: o || undefined })}
