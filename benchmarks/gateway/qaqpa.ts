@@ -10,6 +10,7 @@
 import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { Gateway } from "../../src/gateway/proxy.js";
+import { startGatewayCluster, type GatewayCluster } from "../../src/gateway/cluster.js";
 import { createResolver } from "../../src/gateway/resolver.js";
 import { jsonLinesSink } from "../../src/gateway/decision-log.js";
 import { createSealer } from "../../src/secrets/sealer.js";
@@ -27,6 +28,9 @@ export interface QaqpaConfig {
   domains: number;
   /** Names served by the origin; the first is in an allowed category, protected ones are spliced (p.20). */
   originNames: string[];
+  /** Cluster workers (1 = this process serves, as in the first run). */
+  workers?: number;
+  scheduling?: "none" | "rr";
 }
 
 const cfg = JSON.parse(process.argv[2]!) as QaqpaConfig;
@@ -108,22 +112,41 @@ writeFileSync(cfg.rootPemFile, toPem(root.record.der));
 
 // ------------------------------------------------------------------ gateway
 const log = createWriteStream(cfg.logFile, { flags: "a" });
+const sink = jsonLinesSink(log);
+const workers = cfg.workers ?? 1;
+let cluster: GatewayCluster | null = null;
+if (workers > 1) {
+  cluster = await startGatewayCluster({
+    workers,
+    scheduling: cfg.scheduling,
+    host: "127.0.0.1",
+    port: 0,
+    hosts: Object.fromEntries(snap.hosts),
+    portalUrl: "http://portal.invalid",
+    upstreamCa: [readFileSync(cfg.originCaFile, "utf8")],
+    snapshot: snap,
+    leaves: () => leaves,
+    sink,
+    onDetection: () => {},
+  });
+}
 const gw = new Gateway({
   snapshot: () => snap,
   resolver: createResolver({ hosts: snap.hosts }),
   leaves: () => leaves,
   upstreamCa: [readFileSync(cfg.originCaFile, "utf8")],
   portalUrl: "http://portal.invalid",
-  sink: jsonLinesSink(log),
+  sink,
   onUnknownSource: () => {},
 });
-const port = await gw.listen(0, "127.0.0.1");
+const port = cluster ? cluster.port : await gw.listen(0, "127.0.0.1");
 
 let closing = false;
 async function shutdown(): Promise<void> {
   if (closing) return;
   closing = true;
-  await Promise.race([gw.close(), new Promise((r) => setTimeout(r, 2000))]);
+  await Promise.race([Promise.all([gw.close(), cluster?.stop()]), new Promise((r) => setTimeout(r, 4000))]);
+  sink.flush();
   log.end();
   process.exit(0);
 }

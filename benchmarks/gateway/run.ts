@@ -6,7 +6,8 @@
  *   npm run bench:gateway -- --duration 10 --connections 32 --domains 1000000 --idle 1000 --no-mitmproxy
  *   npm run bench:gateway -- --no-docs                      # print only, do not append to docs/benchmarks.md
  *   npm run bench:gateway -- --rows bump-ka,tunnel --proxies qaqpa,squid --no-docs   # a subset while profiling
- *   npm run bench:gateway -- --workers 2                    # qaqpa with 2 cluster workers (default 1: one process)
+ *   npm run bench:gateway -- --workers 2 [--rr]             # qaqpa with 2 cluster workers (default 1: one process);
+ *                                                           # --rr: round-robin scheduling instead of SCHED_NONE
  *   npm run bench:gateway -- --cpu-prof /tmp/prof           # qaqpa (and its workers) write V8 CPU profiles there
  *
  * Every peer runs with its own configuration, pid and log files in a temporary directory, on free loopback
@@ -50,6 +51,7 @@ function list(name: string): string[] | null {
 const ONLY_ROWS = list("rows");
 const ONLY_PROXIES = list("proxies");
 const WORKERS = flag("workers", 1);
+const SCHED: "none" | "rr" = argv.includes("--rr") ? "rr" : "none";
 const CPU_PROF = (() => {
   const i = argv.indexOf("--cpu-prof");
   return i >= 0 ? argv[i + 1]! : null;
@@ -248,7 +250,7 @@ async function startQaqpa(dir: string, origin: Origin): Promise<Proxy> {
   mkdirSync(d);
   const rootPemFile = join(d, "root.pem");
   const c = track(
-    fork(join(HERE, "qaqpa.ts"), [JSON.stringify({ originCaFile: origin.caFile, rootPemFile, logFile: join(d, "decisions.jsonl"), domains: DOMAINS, originNames: [ORIGIN, PROTECTED], workers: WORKERS })], {
+    fork(join(HERE, "qaqpa.ts"), [JSON.stringify({ originCaFile: origin.caFile, rootPemFile, logFile: join(d, "decisions.jsonl"), domains: DOMAINS, originNames: [ORIGIN, PROTECTED], workers: WORKERS, scheduling: SCHED })], {
       execArgv: ["--import", "tsx", ...(CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`] : [])],
       cwd: ROOT,
       stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -518,7 +520,7 @@ for (const p of proxies) {
   const q = results.qaqpa?.idle.kib;
   lines.push(`| memory per idle CONNECT tunnel (${IDLE}) | ${p} | | | | ${f0(i.kib)} KiB | | ${p === "qaqpa" ? "" : ratio(i.kib, q)} |`);
 }
-const loadLine = `Load average at start ${load0.map((x) => x.toFixed(2)).join(" / ")}; ${CONNS} connections, ${DURATION} s per row after ${WARMUP} s warm-up, 1 KiB responses; qaqpa ${WORKERS > 1 ? `${WORKERS} cluster workers` : "one process"}, Squid 2 workers; ${DOMAINS.toLocaleString("en")} synthetic domains in qaqpa's category database.`;
+const loadLine = `Load average at start ${load0.map((x) => x.toFixed(2)).join(" / ")}; ${CONNS} connections, ${DURATION} s per row after ${WARMUP} s warm-up, 1 KiB responses; qaqpa ${WORKERS > 1 ? `${WORKERS} cluster workers${SCHED === "rr" ? " (round-robin)" : ""}` : "one process"}, Squid 2 workers; ${DOMAINS.toLocaleString("en")} synthetic domains in qaqpa's category database.`;
 const table = lines.join("\n");
 console.log(`\n${loadLine}\n\n${table}\n`);
 for (const [p, r] of Object.entries(results)) for (const [k, row] of Object.entries(r!.rows)) if (row?.note) console.log(`note: ${p} ${k}: ${row.note}`);

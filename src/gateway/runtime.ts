@@ -19,7 +19,7 @@ import type { Decision } from "../gateway-core/flow.js";
 import { Gateway, type LeafSource } from "./proxy.js";
 import { startGatewayCluster, type GatewayCluster } from "./cluster.js";
 import { createResolver } from "./resolver.js";
-import type { DecisionRecord, DecisionSink } from "./decision-log.js";
+import { jsonLinesSink, type DecisionRecord, type DecisionSink } from "./decision-log.js";
 import { buildCategoriesFromStore, compileSnapshot, type CategoryCache } from "../services/policy-snapshot.js";
 
 export interface Detection {
@@ -112,13 +112,15 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
   let pending: DecisionRecord[] = [];
   const detections = new Map<string, Detection>();
   let lines: WriteStream | null = null;
+  let lineSink: ReturnType<typeof jsonLinesSink> | null = null;
   if (o.decisionLogFile) {
     mkdirSync(join(o.decisionLogFile, ".."), { recursive: true });
     lines = createWriteStream(o.decisionLogFile, { flags: "a" });
+    lineSink = jsonLinesSink(lines);
   }
   const sink: DecisionSink = {
     write(r) {
-      lines?.write(JSON.stringify(r) + "\n");
+      lineSink?.write(r);
       if (pending.length >= 200_000) {
         pending.shift();
         m.dropped.inc();
@@ -236,6 +238,9 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
     async flush() {
       await flushing;
       await flush();
+      // The JSON lines too: what is batched goes to the file, and the file has it when this resolves.
+      lineSink?.flush();
+      if (lines) await new Promise<void>((r) => lines!.write("", () => r()));
     },
     lastError: () => lastError,
     async stop() {
@@ -245,6 +250,7 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
       await gateway.close();
       await flushing;
       await flush().catch(() => {});
+      lineSink?.flush();
       await new Promise<void>((r) => (lines ? lines.end(() => r()) : r()));
     },
   };
