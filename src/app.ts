@@ -132,7 +132,7 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
     await loadIssuingNow();
     // Transparent listeners (HTTP by Host, TLS by SNI) share the explicit proxy's gateway, resolver and snapshot.
     let transparent: TransparentListeners | undefined;
-    const tp = config.proxy.transparent;
+    const tp = config.gateway?.transparent;
     if (tp) {
       const runtime = gateway;
       transparent = new TransparentListeners({
@@ -147,7 +147,7 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
         const fds = inheritedSockets(env);
         const httpFd = fds.get(TRANSPARENT_HTTP_SOCKET);
         const tlsFd = fds.get(TRANSPARENT_TLS_SOCKET);
-        if (httpFd === undefined && tlsFd === undefined) throw new Error(`proxy.transparent.socketActivation: no socket named ${TRANSPARENT_HTTP_SOCKET} or ${TRANSPARENT_TLS_SOCKET} was handed over`);
+        if (httpFd === undefined && tlsFd === undefined) throw new Error(`gateway.transparent.socketActivation: no socket named ${TRANSPARENT_HTTP_SOCKET} or ${TRANSPARENT_TLS_SOCKET} was handed over`);
         if (httpFd !== undefined) await transparent.listenHttp({ fd: httpFd });
         if (tlsFd !== undefined) await transparent.listenTls({ fd: tlsFd });
       }

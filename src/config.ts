@@ -37,6 +37,7 @@ const TransparentSchema = Type.Object(
 const GatewaySchema = Type.Object(
   {
     workers: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 256 }), Type.Literal("auto")], { description: "cluster workers for the explicit proxy: 0 = in process, N, or auto (one per core)" })),
+    transparent: Type.Optional(TransparentSchema),
     scheduling: Type.Optional(Type.Union([Type.Literal("none"), Type.Literal("rr")], { description: "none: every worker accepts on the shared socket (default); rr: the primary accepts and hands connections round-robin" })),
   },
   { additionalProperties: false },
@@ -89,7 +90,6 @@ export const ConfigSchema = Type.Object(
       {
         host: Type.String(),
         port: Port,
-        transparent: Type.Optional(TransparentSchema),
         hosts: Type.Record(Type.String(), Type.Array(Type.String()), { description: "static name → addresses map (tests, private zones)" }),
         upstreamCaFiles: Type.Optional(Type.Array(Type.String(), { description: "PEM files of extra roots trusted for upstream TLS (private CAs), on top of the system store" })),
       },
@@ -201,13 +201,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(`invalid configuration (${existsSync(file) ? file : "defaults + environment"}):\n${lines.join("\n")}`);
   }
   const cfg = merged as unknown as Config;
-  const tp = cfg.proxy.transparent;
+  const tp = cfg.gateway?.transparent;
   if (tp) {
-    if (tp.socketActivation && (tp.http !== undefined || tp.tls !== undefined)) throw new ConfigError("invalid configuration: with proxy.transparent.socketActivation the ports are the socket units'; leave http and tls out");
-    if (!tp.socketActivation && !tp.host) throw new ConfigError("invalid configuration: proxy.transparent.host is needed with http or tls ports");
-    if (!tp.socketActivation && tp.http === undefined && tp.tls === undefined) throw new ConfigError("invalid configuration: proxy.transparent needs an http or a tls port (or socketActivation)");
+    if (tp.socketActivation && (tp.http !== undefined || tp.tls !== undefined)) throw new ConfigError("invalid configuration: with gateway.transparent.socketActivation the ports are the socket units'; leave http and tls out");
+    if (!tp.socketActivation && !tp.host) throw new ConfigError("invalid configuration: gateway.transparent.host is needed with http or tls ports");
+    if (!tp.socketActivation && tp.http === undefined && tp.tls === undefined) throw new ConfigError("invalid configuration: gateway.transparent needs an http or a tls port (or socketActivation)");
     const ports = [cfg.proxy.port, tp.http, tp.tls].filter((p) => p !== undefined);
-    if (new Set(ports).size !== ports.length) throw new ConfigError(`invalid configuration: proxy.port, proxy.transparent.http and proxy.transparent.tls must be distinct ports (${ports.join(", ")})`);
+    if (new Set(ports).size !== ports.length) throw new ConfigError(`invalid configuration: proxy.port, gateway.transparent.http and gateway.transparent.tls must be distinct ports (${ports.join(", ")})`);
   }
   if (cfg.mail) {
     const m = { ...MAIL_PORT_DEFAULTS, ...cfg.mail };

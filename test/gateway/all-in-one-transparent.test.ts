@@ -1,5 +1,5 @@
 /**
- * The transparent listeners as deployed: the all-in-one with `proxy.transparent` configured serves HTTP by Host
+ * The transparent listeners as deployed: the all-in-one with `gateway.transparent` configured serves HTTP by Host
  * and TLS by SNI on their own ports, through the same gateway, snapshot and decision log as the explicit proxy.
  * The listeners bind 127.0.0.9 on the origins' port numbers (local-address strategy, as under TPROXY).
  */
@@ -30,7 +30,7 @@ describe("all-in-one with transparent listeners", () => {
     cfg.proxy.port = 0;
     cfg.proxy.hosts = { "search.example": ["127.0.0.1", TP], "nationalbank.kz": ["127.0.0.1", TP] };
     cfg.proxy.upstreamCaFiles = [origins.caFile];
-    cfg.proxy.transparent = { host: TP, http: origins.httpPort, tls: origins.httpsPort, originalDestination: "local-address" };
+    cfg.gateway = { ...cfg.gateway, transparent: { host: TP, http: origins.httpPort, tls: origins.httpsPort, originalDestination: "local-address" } };
     app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: "transparent admin password" });
     const token = await adminToken(app, "transparent admin password", "tp");
     const r = await fetch(app.urls.api + "/categories/overrides", { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ action: "add", pattern: "search.example", category: "search-engines", reason: "test destination" }) });

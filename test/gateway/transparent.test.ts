@@ -140,7 +140,7 @@ describe("original destination", () => {
   });
 });
 
-describe("proxy.transparent configuration", () => {
+describe("gateway.transparent configuration", () => {
   const load = (yaml: string) => {
     const dir = mkdtempSync(join(tmpdir(), "qaqpa-tpcfg-"));
     try {
@@ -152,24 +152,25 @@ describe("proxy.transparent configuration", () => {
   };
 
   test("ok/off by default; on with ports and an original-destination strategy", () => {
-    assert.equal(load("log: { level: info }\n").proxy.transparent, undefined);
-    const c = load("proxy:\n  transparent: { host: 0.0.0.0, http: 3129, tls: 3130, originalDestination: conntrack }\n");
-    assert.deepEqual(c.proxy.transparent, { host: "0.0.0.0", http: 3129, tls: 3130, originalDestination: "conntrack" });
+    assert.equal(load("log: { level: info }\n").gateway?.transparent, undefined);
+    const c = load("gateway:\n  transparent: { host: 0.0.0.0, http: 3129, tls: 3130, originalDestination: conntrack }\n");
+    assert.deepEqual(c.gateway?.transparent, { host: "0.0.0.0", http: 3129, tls: 3130, originalDestination: "conntrack" });
   });
 
   test("fail/unknown keys, unknown strategies, no port, clashing ports are refused", () => {
-    assert.throws(() => load("proxy:\n  transparent: { host: 0.0.0.0, tls: 3130, originalDestination: conntrack, tproxy: true }\n"), ConfigError);
-    assert.throws(() => load("proxy:\n  transparent: { host: 0.0.0.0, tls: 3130, originalDestination: so_original_dst }\n"), ConfigError);
-    assert.throws(() => load("proxy:\n  transparent: { host: 0.0.0.0, originalDestination: conntrack }\n"), /http or a tls port/);
-    assert.throws(() => load("proxy:\n  transparent: { host: 0.0.0.0, http: 3128, originalDestination: local-address }\n"), /distinct ports/);
-    assert.throws(() => load("proxy:\n  transparent: { host: 0.0.0.0, http: 0, originalDestination: local-address }\n"), ConfigError);
+    assert.throws(() => load("gateway:\n  transparent: { host: 0.0.0.0, tls: 3130, originalDestination: conntrack, tproxy: true }\n"), ConfigError);
+    assert.throws(() => load("gateway:\n  transparent: { host: 0.0.0.0, tls: 3130, originalDestination: so_original_dst }\n"), ConfigError);
+    assert.throws(() => load("gateway:\n  transparent: { host: 0.0.0.0, originalDestination: conntrack }\n"), /http or a tls port/);
+    assert.throws(() => load("gateway:\n  transparent: { host: 0.0.0.0, http: 3128, originalDestination: local-address }\n"), /distinct ports/);
+    assert.throws(() => load("gateway:\n  transparent: { host: 0.0.0.0, http: 0, originalDestination: local-address }\n"), ConfigError);
     assert.throws(() => load("proxy:\n  transparentTlsPort: 3130\n"), ConfigError, "the old placeholder keys are gone");
-    assert.throws(() => load("proxy:\n  transparent: { http: 3129, originalDestination: conntrack }\n"), /host is needed/);
-    assert.throws(() => load("proxy:\n  transparent: { socketActivation: true, tls: 3130, originalDestination: local-address }\n"), /socket units/);
+    assert.throws(() => load("proxy:\n  transparent: { host: 0.0.0.0, http: 3129, originalDestination: conntrack }\n"), ConfigError, "it is the gateway's section, not the explicit proxy's");
+    assert.throws(() => load("gateway:\n  transparent: { http: 3129, originalDestination: conntrack }\n"), /host is needed/);
+    assert.throws(() => load("gateway:\n  transparent: { socketActivation: true, tls: 3130, originalDestination: local-address }\n"), /socket units/);
   });
 
   test("ok/socket activation (TPROXY): no ports, no host — the socket units hold them", () => {
-    const c = load("proxy:\n  transparent: { socketActivation: true, originalDestination: local-address }\n");
-    assert.deepEqual(c.proxy.transparent, { socketActivation: true, originalDestination: "local-address" });
+    const c = load("gateway:\n  transparent: { socketActivation: true, originalDestination: local-address }\n");
+    assert.deepEqual(c.gateway?.transparent, { socketActivation: true, originalDestination: "local-address" });
   });
 });
