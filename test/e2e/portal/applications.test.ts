@@ -281,6 +281,54 @@ describe("portal: applications, incidents, unknown sources, policies, guides", {
     await screenshot(page, "en-unknown-sources-operator");
   });
 
+  test("p.5–6: the operator applies for a channel with a scheme attached; STS issues the specifications (Appendix 2); the keyboard works the dialogs", async () => {
+    await go("/applications/new?kind=channel-connection");
+    await page.getByLabel("Bandwidth, Gbps").fill("10");
+    await page.getByRole("group", { name: "Planned period of access" }).getByLabel("From").fill(addCalendarDays(civilDateOf(new Date()), 30));
+    await page.getByLabel("Name of the object").fill("Astana data centre");
+    await page.getByLabel("Address of the object").fill("Astana, Mangilik El 55/14");
+    await page.getByRole("group", { name: "Main channel" }).getByLabel("Description").fill("DWDM over the northern ring");
+    await page.getByRole("group", { name: "Reserve channel" }).getByLabel("Description").fill("DWDM over the southern ring");
+    await page.getByRole("button", { name: "Submit the application" }).click();
+    await page.getByText("This must be confirmed.").waitFor();
+    await page.getByLabel("The main and reserve channels run over independent physical paths").check();
+    await page.getByLabel("Full name").fill("Бекова Айгерім");
+    await page.getByRole("button", { name: "Submit the application" }).click();
+    await page.getByRole("heading", { name: /^Channel connection CH-/ }).waitFor();
+    const path = new URL(page.url()).pathname;
+    const scheme = join(dir, "connection-scheme.txt");
+    writeFileSync(scheme, "Main: northern ring, port 1/1/1. Reserve: southern ring, port 2/1/1.\n");
+    await page.getByLabel("Attach a document").setInputFiles(scheme);
+    await page.getByRole("link", { name: "connection-scheme.txt" }).waitFor();
+
+    await login("admin", ADMIN_PASSWORD);
+    await go(path);
+    // A destructive event asks first, with Cancel focused; Escape closes and focus returns to the button.
+    const reject = page.getByRole("button", { name: "Reject" });
+    await reject.focus();
+    await page.keyboard.press("Enter");
+    const dialog = page.getByRole("dialog");
+    await dialog.getByText(/This cannot be undone/).waitFor();
+    assert.equal(await page.evaluate("document.activeElement?.textContent"), "Cancel");
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+    assert.equal(await page.evaluate("document.activeElement?.textContent"), "Reject");
+
+    await page.getByRole("button", { name: "Issue the specifications" }).click();
+    await dialog.getByRole("button", { name: "Record: Issue the specifications" }).click();
+    assert.equal(await dialog.getByLabel("Connection point").getAttribute("aria-invalid"), "true");
+    await dialog.getByLabel("Number", { exact: true }).fill("TU-2026-17");
+    await dialog.getByLabel("Name of the object").fill("Astana data centre");
+    await dialog.getByLabel("Telecom operator").fill("Kazakhtelecom JSC");
+    await dialog.getByLabel("Connection point").fill("UGIA node Astana-1, port 7");
+    await check("event dialog (specifications)");
+    await dialog.getByRole("button", { name: "Record: Issue the specifications" }).click();
+    await page.getByText("Recorded: Specifications issued. The application is now “Specifications issued”.").waitFor();
+    await page.getByText("TU-2026-17").first().waitFor();
+    await page.getByRole("link", { name: "connection-scheme.txt" }).waitFor();
+    await screenshot(page, "en-channel-specifications");
+  });
+
   test("p.23: the installation guide lists the root's files for each system", async () => {
     await login("mdd-it", "organisation password 2");
     await go("/guides/root-certificate");
