@@ -186,6 +186,10 @@ describe("portal operations in Chromium", { skip }, () => {
     await page.getByRole("button", { name: "Save the override" }).click();
     await page.getByText("Override of tools.example saved.").waitFor();
     await page.getByRole("cell", { name: "tools.example", exact: true }).waitFor();
+    await page.getByLabel("Search").fill("no-such-pattern");
+    await page.getByText("Nothing matches these filters.").waitFor();
+    await page.getByLabel("Search").fill("re-categorisation");
+    await page.getByRole("cell", { name: "tools.example", exact: true }).waitFor();
     await page.getByRole("button", { name: "Delete the override of tools.example" }).click();
     const confirm = page.getByRole("dialog", { name: "Delete the override?" });
     await confirm.getByRole("button", { name: "Delete" }).click();

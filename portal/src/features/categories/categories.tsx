@@ -10,7 +10,7 @@ import { useLoad } from "../../hooks.js";
 import { useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
-import { Table } from "../../components/table.js";
+import { Pagination, Table } from "../../components/table.js";
 import { Empty, Loading, ProblemMessage } from "../../components/states.js";
 import { SelectField, TextField, focusFirstError } from "../../components/fields.js";
 import { Confirm } from "../../components/dialog.js";
@@ -18,6 +18,8 @@ import { formatDate, formatDateTime, formatNumber } from "../../i18n/format.js";
 import { categories, type CategoryLookup, type CategoryOverride, type CategorySource } from "../gateway/api.js";
 import { useCategories } from "./names.js";
 import { downloadCsv } from "../transparency/download.js";
+
+const OVERRIDES_PER_PAGE = 20;
 
 export function CategoriesPage() {
   const { t } = useTranslation();
@@ -143,6 +145,12 @@ function Overrides({ writable }: { writable: boolean }) {
   // p.20 is a floor: the API refuses an override that would take a protected category off a curated entry.
   const floor = error instanceof ApiError && /protected-floor|p\.20/.test(error.detail);
   const rows = list.data ?? [];
+  // The API returns the overrides whole (STS curates them by hand): searched and paged here.
+  const [search, setSearch] = useState("");
+  const [offset, setOffset] = useState(0);
+  const q = search.trim().toLowerCase();
+  const shown = q ? rows.filter((o) => [o.pattern, o.category, cats.name(o.category), o.reason, o.decidedBy].some((x) => x.toLowerCase().includes(q))) : rows;
+  const page = shown.slice(offset, offset + OVERRIDES_PER_PAGE);
   return (
     <div className="panel">
       <div className="section-head">
@@ -175,31 +183,50 @@ function Overrides({ writable }: { writable: boolean }) {
       ) : rows.length === 0 ? (
         <Empty>{t("categoryDb.noOverrides")}</Empty>
       ) : (
-        <Table<CategoryOverride>
-          caption={t("categoryDb.overridesTitle")}
-          rows={rows}
-          rowKey={(o) => o.id}
-          columns={[
-            { key: "pattern", header: t("categoryDb.pattern"), cell: (o) => <span className="mono">{o.pattern}</span> },
-            { key: "action", header: t("categoryDb.action"), cell: (o) => (o.action === "add" ? t("categoryDb.actionAdd") : t("categoryDb.actionRemove")) },
-            { key: "category", header: t("categoryDb.category"), cell: (o) => cats.name(o.category) },
-            { key: "reason", header: t("categoryDb.reason"), cell: (o) => o.reason },
-            { key: "by", header: t("categoryDb.decidedBy"), cell: (o) => `${o.decidedBy}, ${formatDateTime(o.createdAt)}` },
-            ...(writable
-              ? [
-                  {
-                    key: "actions",
-                    header: t("common.actions"),
-                    cell: (o: CategoryOverride) => (
-                      <button type="button" className="btn btn-danger-outline" aria-label={t("categoryDb.deleteOverrideOf", { pattern: o.pattern })} onClick={() => setToDelete(o)}>
-                        {t("common.delete")}
-                      </button>
-                    ),
-                  },
-                ]
-              : []),
-          ]}
-        />
+        <>
+          <div className="filters" role="search">
+            <TextField
+              label={t("common.search")}
+              hint={t("categoryDb.searchHint")}
+              value={search}
+              onValue={(v) => {
+                setSearch(v);
+                setOffset(0);
+              }}
+              spellCheck={false}
+            />
+          </div>
+          {shown.length === 0 ? (
+            <Empty>{t("common.noMatches")}</Empty>
+          ) : (
+            <Table<CategoryOverride>
+              caption={t("categoryDb.overridesTitle")}
+              rows={page}
+              rowKey={(o) => o.id}
+              columns={[
+                { key: "pattern", header: t("categoryDb.pattern"), cell: (o) => <span className="mono">{o.pattern}</span> },
+                { key: "action", header: t("categoryDb.action"), cell: (o) => (o.action === "add" ? t("categoryDb.actionAdd") : t("categoryDb.actionRemove")) },
+                { key: "category", header: t("categoryDb.category"), cell: (o) => cats.name(o.category) },
+                { key: "reason", header: t("categoryDb.reason"), cell: (o) => o.reason },
+                { key: "by", header: t("categoryDb.decidedBy"), cell: (o) => `${o.decidedBy}, ${formatDateTime(o.createdAt)}` },
+                ...(writable
+                  ? [
+                      {
+                        key: "actions",
+                        header: t("common.actions"),
+                        cell: (o: CategoryOverride) => (
+                          <button type="button" className="btn btn-danger-outline" aria-label={t("categoryDb.deleteOverrideOf", { pattern: o.pattern })} onClick={() => setToDelete(o)}>
+                            {t("common.delete")}
+                          </button>
+                        ),
+                      },
+                    ]
+                  : []),
+              ]}
+            />
+          )}
+          <Pagination total={shown.length} limit={OVERRIDES_PER_PAGE} offset={offset} onOffset={setOffset} />
+        </>
       )}
       {writable && (
         <form ref={form} onSubmit={(e) => void add(e)} noValidate className="override-form">
