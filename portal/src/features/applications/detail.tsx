@@ -23,6 +23,7 @@ import { SlaTimer, useDaysLeft } from "./sla.js";
 import { StateBadge, useApplicants } from "./inbox.js";
 import { base64, fileBytes } from "./files.js";
 import { CATEGORY_FIELDS, useCategoryNames } from "./category-names.js";
+import { localParagraph } from "./paragraph.js";
 
 /** Events that end or refuse something: their button is red and the dialog asks first. */
 const DESTRUCTIVE = new Set(["rejected", "withdrawn", "revoked", "disconnected", "cancelled", "disconnection-requested"]);
@@ -268,7 +269,7 @@ export function ApplicationPage({ id }: { id: string }) {
           {tl.events.map((e) => (
             <li key={e.seq}>
               <p>
-                <strong>{t(`appEvent.${e.type}`, { defaultValue: e.type })}</strong> {e.paragraph && <span className="badge">{e.paragraph}</span>}
+                <strong>{t(`appEvent.${e.type}`, { defaultValue: e.type })}</strong> {e.paragraph && <span className="badge">{localParagraph(t, e.paragraph)}</span>}
               </p>
               <p className="muted">
                 {formatDateTime(e.at)} · {e.actor.kind === "system" ? t("apps.actorSystem") : e.actor.name}

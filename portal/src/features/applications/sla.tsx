@@ -8,6 +8,7 @@ import { DeadlineText, workingDaysLeft } from "../../components/deadline.js";
 import { formatDateTime, todayInAlmaty, TIME_ZONE } from "../../i18n/format.js";
 import { useLoad } from "../../hooks.js";
 import type { DeadlineInfo } from "./api.js";
+import { localParagraph } from "./paragraph.js";
 
 /** Working days left to each due date (one calendar lookup per distinct date). */
 export function useDaysLeft(dues: string[]): Record<string, number> {
@@ -47,7 +48,7 @@ export function SlaTimer({ deadline, left }: { deadline: DeadlineInfo; left: num
     <span className="sla">
       {text}
       <span className="sla-meta">
-        {party} · {deadline.paragraph}
+        {party} · {localParagraph(t, deadline.paragraph)}
       </span>
     </span>
   );

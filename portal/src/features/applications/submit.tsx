@@ -21,6 +21,7 @@ import { DOCUMENTS, FORM_KINDS, IncidentDocument, WORKFLOWS, type ApplicationKin
 import { base64, fileBytes } from "./files.js";
 import { SchemaFields } from "./schema-form.js";
 import { buildDocument, emptyDraft, type Draft } from "./document-draft.js";
+import { localParagraph } from "./paragraph.js";
 
 /** A detached signature file as the API takes it: PEM text as is, DER as base64. */
 async function signatureOf(file: File): Promise<string> {
@@ -72,7 +73,7 @@ export function SubmitPage() {
           {t("common.backToList")}
         </Link>
       </PageHeader>
-      <SelectField label={t("apps.kind")} value={kind} onValue={(v) => setQuery({ kind: v }, { replace: true })} options={[{ value: "", label: t("common.choose") }, ...kinds.map((k) => ({ value: k, label: `${t(`appKind.${k}`)} (${WORKFLOWS[k].paragraph})` }))]} />
+      <SelectField label={t("apps.kind")} value={kind} onValue={(v) => setQuery({ kind: v }, { replace: true })} options={[{ value: "", label: t("common.choose") }, ...kinds.map((k) => ({ value: k, label: `${t(`appKind.${k}`)} (${localParagraph(t, WORKFLOWS[k].paragraph)})` }))]} />
       {kind && <DocumentForm key={kind} kind={kind} />}
     </section>
   );
@@ -158,7 +159,7 @@ function DocumentForm({ kind }: { kind: ApplicationKind }) {
 
   return (
     <form ref={form} onSubmit={submit} noValidate className="form">
-      <p className="lead">{t("apps.formLead", { paragraph: def.paragraph })}</p>
+      <p className="lead">{t("apps.formLead", { paragraph: localParagraph(t, def.paragraph) })}</p>
       {sts && kind !== "incident" && (
         <div className="grid-2">
           {def.applicant === "organisation-or-operator" && (
