@@ -17,4 +17,6 @@ export async function up(db: Kysely<any>): Promise<void> {
       decided_at timestamptz not null default now()
     )
   `.execute(db);
+  // The review aggregates refusals per host out of a large log: a partial index keeps that to the few rows.
+  await sql`create index decision_log_pinned_candidates on decision_log (host) where reason in ('client-rejected-certificate', 'client-certificate-required')`.execute(db);
 }
