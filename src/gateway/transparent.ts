@@ -107,9 +107,9 @@ export class TransparentListeners {
   }
 
   /**
-   * The request's destination (Host) checked against the original destination; on success the request is
-   * rewritten to absolute form, as an explicit-proxy client would have sent it, for the explicit proxy's path.
-   * Null when the request was refused here (and answered).
+   * The request's destination (Host) checked against the original destination: on success, the absolute-form
+   * URL an explicit-proxy client would have sent, for the explicit proxy's path; otherwise why it is refused
+   * (a forged Host gets the block page here when there is a response to write it to).
    */
   async #check(req: http.IncomingMessage, res: http.ServerResponse | null): Promise<{ url: string } | { refused: string; status: number }> {
     const original = await this.#original(req.socket);
