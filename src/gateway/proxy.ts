@@ -600,11 +600,22 @@ export class Gateway {
     } catch {
       return void socket.end("HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
     }
+    // Over a bumped connection, the same upstream checks as requests (chain with AIA, client certificates).
+    let ca: readonly string[] | undefined = this.#deps.upstreamCa?.length ? [...tls.rootCertificates, ...this.#deps.upstreamCa] : undefined;
+    if (secure) {
+      const u = this.#upstreamTls.cached(host, ip, port) ?? (await this.#upstreamTls.check(host, ip, port));
+      if (!u.ok) {
+        socket.end(`HTTP/1.1 502 Bad Gateway\r\nX-Qaqpa-Reason: ${u.reason}\r\nX-Qaqpa-Ref: ${ref}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        this.#deps.sink.write(recordOf("request", ref, facts, { ...d, verdict: { action: "block", reason: u.reason, rule: u.detail } }, { ip, tls: "bump", startedAt, status: 502 }));
+        return;
+      }
+      ca = u.ca ?? ca;
+    }
     const lines = [`${req.method} ${path} HTTP/1.1`];
     const raw = req.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) if (!raw[i]!.toLowerCase().startsWith("proxy-")) lines.push(`${raw[i]}: ${raw[i + 1]}`);
     const up = secure
-      ? tls.connect({ host: ip, port, servername: net.isIP(host) ? undefined : host, ...(this.#deps.upstreamCa?.length ? { ca: [...tls.rootCertificates, ...this.#deps.upstreamCa] } : {}), ALPNProtocols: ["http/1.1"] })
+      ? tls.connect({ host: ip, port, servername: net.isIP(host) ? undefined : host, ...(ca ? { ca: [...ca] } : {}), ALPNProtocols: ["http/1.1"] })
       : net.connect({ host: ip, port, noDelay: true });
     this.#track(up);
     up.once(secure ? "secureConnect" : "connect", () => {

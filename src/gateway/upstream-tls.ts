@@ -22,7 +22,12 @@ import { X509Certificate } from "node:crypto";
 import { Duplex } from "node:stream";
 
 export type UpstreamCheck =
-  | { readonly ok: true; /** Set when AIA chasing was needed: an agent that trusts the fetched intermediates too. */ readonly agent?: https.Agent }
+  | {
+      readonly ok: true;
+      /** Set when AIA chasing was needed: an agent that knows the fetched intermediates, and the CA list it uses. */
+      readonly agent?: https.Agent;
+      readonly ca?: readonly string[];
+    }
   | { readonly ok: false; readonly reason: "upstream-certificate" | "client-certificate-required" | "upstream-unreachable"; readonly detail: string };
 
 export interface UpstreamTlsOptions {
@@ -198,7 +203,7 @@ export class UpstreamTls {
     const again = await this.#probe(host, ip, port, [...this.#roots, ...extra]);
     if (again.kind === "client-cert") return { ok: false, reason: "client-certificate-required", detail: `${host} asks for a client certificate` };
     if (again.kind !== "ok") return { ok: false, reason: "upstream-certificate", detail: `${again.code ?? again.kind} after AIA` };
-    return { ok: true, agent: this.#agentFor(extra) };
+    return { ok: true, agent: this.#agentFor(extra), ca: [...this.#roots, ...extra] };
   }
 
   #agentFor(extra: string[]): https.Agent {

@@ -8,7 +8,8 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import https from "node:https";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
+import tls from "node:tls";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -58,6 +59,7 @@ describe("upstream TLS: AIA chasing and client-certificate requests", () => {
     const file = (f: string) => readFileSync(join(dir, f));
     const serve = async (name: string, opts: https.ServerOptions) => {
       const s = https.createServer(opts, (req, res) => res.writeHead(200, { "content-type": "text/plain" }).end(`origin ${name} ${req.url}\n`));
+      s.on("upgrade", (_req, sock) => sock.end("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"));
       await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
       servers.push(s);
       ports[name] = (s.address() as AddressInfo).port;
@@ -122,6 +124,33 @@ describe("upstream TLS: AIA chasing and client-certificate requests", () => {
     assert.deepEqual(caIssuersUrls(leaf).map((u) => new URL(u).pathname), ["/int.der"]);
     const root = new X509Certificate(rootPem);
     assert.deepEqual(caIssuersUrls(root), []);
+  });
+
+  /** A WebSocket upgrade inside a bumped CONNECT tunnel: the response head the client gets. */
+  const upgradeVia = (name: string) =>
+    new Promise<string>((resolve) => {
+      const raw = net.connect(t.port, "127.0.0.1", () => raw.write(`CONNECT ${name}:${ports[name]} HTTP/1.1\r\nHost: ${name}\r\n\r\n`));
+      raw.once("data", () => {
+        const s = tls.connect({ socket: raw, servername: name, ca: readFileSync(t.rootFile), ALPNProtocols: ["http/1.1"] }, () =>
+          s.write(`GET /ws HTTP/1.1\r\nHost: ${name}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`),
+        );
+        let got = "";
+        s.on("data", (d) => {
+          got += d;
+          if (got.includes("\r\n\r\n")) s.destroy();
+        });
+        s.on("error", () => {});
+        s.on("close", () => resolve(got));
+      });
+      raw.on("error", () => resolve(""));
+      setTimeout(() => raw.destroy(), 5000);
+    });
+
+  test("ok/a WebSocket upgrade over a bumped connection gets the same checks: AIA-completed chain works, mTLS is refused", async () => {
+    assert.match(await upgradeVia("aia.example"), /^HTTP\/1\.1 101/);
+    const refused = await upgradeVia("mtls13.example");
+    assert.match(refused, /^HTTP\/1\.1 502/);
+    assert.match(refused, /x-qaqpa-reason: client-certificate-required/i);
   });
 
   for (const name of ["mtls13.example", "mtls12.example"]) {
