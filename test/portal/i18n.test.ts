@@ -17,7 +17,7 @@ import { ContractStatus } from "../../src/contract/contracts.js";
 import { OrganisationStatus } from "../../src/contract/organisations.js";
 import { CSV_ERROR_CODES } from "../../portal/src/features/catalogue/codes.js";
 import type { CsvErrorCode } from "../../src/domain/catalogue/csv.js";
-import { APPLICATION_KINDS, APP_ACTIONS, APP_EVENTS, APP_STATES, INCIDENT_SOURCES, PARTIES, POLICY_STATUSES, TASK_STATES, schemaVocabulary } from "../../portal/src/features/applications/vocabulary.js";
+import { APPLICATION_KINDS, APP_ACTIONS, APP_EVENTS, APP_STATES, DEADLINE_KINDS, INCIDENT_SOURCES, PARTIES, POLICY_STATUSES, TASK_STATES, schemaVocabulary } from "../../portal/src/features/applications/vocabulary.js";
 import { UNKNOWN_SOURCE_STATES } from "../../src/domain/workflows/unknown-source.js";
 import { GUIDE_PLATFORMS, GUIDE_STEPS } from "../../portal/src/features/guides/platforms.js";
 
@@ -87,6 +87,7 @@ const DYNAMIC: Record<string, readonly string[]> = {
   "appField.": schemaVocabulary().fields,
   "appOption.": schemaVocabulary().options,
   "appParty.": PARTIES,
+  "deadlineKind.": DEADLINE_KINDS,
   "taskState.": TASK_STATES,
   "incidentSource.": INCIDENT_SOURCES,
   "unknownState.": UNKNOWN_SOURCE_STATES,

@@ -64,6 +64,13 @@ export function DocumentView({ value, field = "" }: { value: unknown; field?: st
   return s.includes("-----BEGIN") ? <pre className="pem">{s}</pre> : <>{s}</>;
 }
 
+/** What a deadline is for: its kind in the chosen language, or the engine's English wording of a kind the portal does not know. */
+function DeadlineWhat({ kind, description }: { kind: string; description: string }) {
+  const { t, i18n } = useTranslation();
+  const key = `deadlineKind.${kind}`;
+  return i18n.exists(key) ? <p className="deadline-what">{t(`deadlineKind.${kind}`)}</p> : <p className="deadline-what" lang="en">{description}</p>;
+}
+
 /** The data of a timeline event, without the paragraph it already shows. */
 function EventData({ data }: { data: unknown }) {
   if (!data || typeof data !== "object") return null;
@@ -237,11 +244,8 @@ export function ApplicationPage({ id }: { id: string }) {
           <ul className="plain-list">
             {app.deadlines.map((d) => (
               <li key={d.kind}>
-                <SlaTimer deadline={d} left={left[d.dueDate]} />{" "}
-                {/* the Rules' wording of the term, as the workflow engine states it */}
-                <span className="muted" lang="en">
-                  {d.description}
-                </span>
+                <DeadlineWhat kind={d.kind} description={d.description} />
+                <SlaTimer deadline={d} left={left[d.dueDate]} />
               </li>
             ))}
           </ul>

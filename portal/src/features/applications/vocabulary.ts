@@ -56,3 +56,6 @@ export const POLICY_STATUSES = ["active", "superseded", "lapsed", "withdrawn", "
 
 /** How an incident reached the duty service. */
 export const INCIDENT_SOURCES = ["api", "email"] as const;
+
+/** Deadline kinds of the workflow definitions (a kind added there shows the engine's English wording until labelled). */
+export const DEADLINE_KINDS = ["acknowledgement", "disconnection", "exception-term", "expiry-notice", "fix", "policy-term", "readiness", "specifications-renewal", "sts-answer", "sts-apply", "sts-connect", "sts-decide", "sts-measures", "lapse-notice-30", "lapse-notice-7"] as const;
