@@ -5,7 +5,7 @@
  * root-distribution acknowledgement per operator and root (p.22). A telecom operator acknowledges here that
  * it passed the new root on to its organisations.
  */
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useId, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import type { TFunction } from "i18next";
 import type { RevocationReason } from "../../../../src/contract/ca.js";
@@ -410,6 +410,8 @@ function AckItem({ app, onDone }: { app: DistributionView; onDone: () => void })
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const may = app.allowedEvents.includes("acknowledged");
+  // Each operator may have several roots to acknowledge: every form is named by its application.
+  const headingId = useId();
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
@@ -425,13 +427,13 @@ function AckItem({ app, onDone }: { app: DistributionView; onDone: () => void })
   }
   return (
     <li className="card">
-      <p>
+      <p id={headingId}>
         <span className="mono">{app.number}</span> · <strong>{ackLabel(t, app.state)}</strong>
         {app.deadlines[0] && <> · {t("gatewayCa.ack.dueOn", { date: formatDate(app.deadlines[0].dueDate) })}</>}
       </p>
       <p className="mono break small">SHA-256 {fingerprintOf(app)}</p>
       {may && (
-        <form onSubmit={(e) => void submit(e)}>
+        <form onSubmit={(e) => void submit(e)} aria-labelledby={headingId}>
           <TextField label={t("gatewayCa.ack.organisationsInformed")} value={count} onValue={setCount} type="number" min={0} inputMode="numeric" />
           <TextArea label={t("gatewayCa.ack.note")} value={note} onValue={setNote} rows={2} />
           {error !== undefined && <ProblemMessage error={error} />}
