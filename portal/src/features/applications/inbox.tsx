@@ -86,7 +86,7 @@ export function ApplicationsPage() {
         rowKey={(r) => r.id}
         rowClass={(r) => (r.nextDeadline?.overdue ? "row-overdue" : undefined)}
         columns={[
-          { key: "number", header: t("apps.number"), cell: (r) => <Link to={`/applications/${r.id}`} className="mono">{r.number}</Link> },
+          { key: "number", header: t("apps.number"), cell: (r) => <Link to={`/applications/${r.id}`} className="mono app-number">{r.number}</Link> },
           { key: "kind", header: t("apps.kind"), cell: (r) => t(`appKind.${r.kind}`) },
           { key: "applicant", header: t("apps.applicant"), cell: applicant },
           { key: "state", header: t("common.status"), cell: (r) => <StateBadge state={r.state} /> },

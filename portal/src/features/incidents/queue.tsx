@@ -49,7 +49,7 @@ export function IncidentsPage() {
         rowKey={(r) => r.id}
         rowClass={(r) => (r.overdue ? "row-overdue" : undefined)}
         columns={[
-          { key: "number", header: t("apps.number"), cell: (r) => <Link to={`/applications/${r.id}`} className="mono">{r.number}</Link> },
+          { key: "number", header: t("apps.number"), cell: (r) => <Link to={`/applications/${r.id}`} className="mono app-number">{r.number}</Link> },
           { key: "title", header: t("appField.title"), cell: (r) => r.title },
           { key: "severity", header: t("appField.severity"), cell: (r) => <span className={`badge badge-severity-${r.severity}`}>{t(`appOption.${r.severity}`)}</span> },
           { key: "state", header: t("common.status"), cell: (r) => <StateBadge state={r.state} /> },
