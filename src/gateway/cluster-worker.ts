@@ -178,6 +178,11 @@ process.on("message", (m: ToWorker) => {
       else p.reject(new Error(m.error));
       break;
     }
+    case "flush": {
+      const id = m.id;
+      flush(() => send({ t: "flushed", id }));
+      break;
+    }
     case "stop":
       void stop();
       break;

@@ -55,6 +55,7 @@ export type ToWorker =
   | { t: "ca"; active: boolean }
   | { t: "leaf"; id: number; ok: true; name: string; keyType: "ecdsa" | "rsa"; epoch: number; /** Leaf then chain, DER in base64. */ ders: string[]; keyPem: string }
   | { t: "leaf"; id: number; ok: false; error: string }
+  | { t: "flush"; id: number }
   | { t: "stop" };
 
 export type FromWorker =
@@ -64,6 +65,7 @@ export type FromWorker =
   | { t: "snapshot-failed"; snapshotId: string; error: string }
   | { t: "leaf"; id: number; name: string; keyType: "ecdsa" | "rsa" }
   | { t: "batch"; records: DecisionRecord[]; counts: WorkerCounts; detections: WorkerDetection[] }
+  | { t: "flushed"; id: number }
   | { t: "stopped" };
 
 export interface GatewayClusterOptions extends WorkerConfig {
@@ -84,6 +86,8 @@ export interface GatewayCluster {
   readonly workers: number;
   /** Hand a new snapshot to every worker; resolves when all of them run it. */
   publish(snapshot: PolicySnapshot): Promise<void>;
+  /** Every worker sends what it has batched; resolves once the primary's sink has it all. */
+  flush(): Promise<void>;
   /** Snapshot id each live worker runs (tests, health). */
   versions(): string[];
   stop(): Promise<void>;
@@ -114,7 +118,8 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
   };
   current = writeSnapshot(o.snapshot);
 
-  const live = new Map<number, { worker: Worker; snapshotId: string; listening: boolean }>();
+  const live = new Map<number, { worker: Worker; snapshotId: string; listening: boolean; failed: string | null; flushed: number }>();
+  let flushSeq = 0;
   const waiters = new Set<() => void>();
   const notify = () => {
     for (const w of waiters) w();
@@ -141,6 +146,7 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
         break;
       case "snapshot-failed":
         // The worker keeps its last good snapshot; publish() reports the failure.
+        if (entry) entry.failed = `${m.snapshotId}: ${m.error}`;
         notify();
         break;
       case "batch":
@@ -163,6 +169,10 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
         );
         break;
       }
+      case "flushed":
+        if (entry) entry.flushed = m.id;
+        notify();
+        break;
       case "stopped":
         break;
     }
@@ -170,7 +180,7 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
 
   const spawn = (): Worker => {
     const worker = cluster.fork();
-    live.set(worker.id, { worker, snapshotId: "", listening: false });
+    live.set(worker.id, { worker, snapshotId: "", listening: false, failed: null, flushed: 0 });
     worker.on("message", (m: FromWorker) => onMessage(worker, m));
     worker.on("error", () => {});
     worker.once("exit", () => {
@@ -230,10 +240,20 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
       current = writeSnapshot(snapshot);
       for (const { worker } of live.values()) if (worker.isConnected()) worker.send({ t: "snapshot", file: current.file, snapshotId: current.snapshotId } satisfies ToWorker);
       const id = current.snapshotId;
-      await until(() => [...live.values()].every((e) => e.snapshotId === id || current.snapshotId !== id), "snapshot swap");
+      for (const e of live.values()) e.failed = null;
+      await until(() => [...live.values()].every((e) => e.snapshotId === id || e.failed !== null || current.snapshotId !== id), "snapshot swap");
+      const failed = [...live.values()].find((e) => e.failed !== null && e.snapshotId !== id);
+      if (failed) throw new Error(`gateway worker could not load snapshot ${failed.failed}`);
       // Keep one older file for a worker that is being replaced right now; remove the rest.
       for (const f of previous) rmSync(f, { force: true });
       previous = [old];
+    },
+    async flush() {
+      const id = ++flushSeq;
+      const asked = [...live.values()].filter((e) => e.worker.isConnected());
+      for (const e of asked) e.worker.send({ t: "flush", id } satisfies ToWorker);
+      // Messages arrive in order: a worker's "flushed" follows its last batch. A worker that exits meanwhile is done.
+      await until(() => asked.every((e) => e.flushed >= id || !live.has(e.worker.id)), "flush", 10_000);
     },
     versions: () => [...live.values()].map((e) => e.snapshotId),
     async stop() {

@@ -236,6 +236,7 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
     snapshot: () => current,
     refresh,
     async flush() {
+      await cluster?.flush();
       await flushing;
       await flush();
       // The JSON lines too: what is batched goes to the file, and the file has it when this resolves.

@@ -5,7 +5,6 @@
  */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, readFileSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,18 +12,7 @@ import { defaultConfig } from "../../src/config.js";
 import { startAllInOne, type Running } from "../../src/app.js";
 import { startOrigins, type Origins } from "../gateway/origin.js";
 import { newBin } from "../api/harness.js";
-import { adminToken } from "./support.js";
-
-function curl(args: string[]): Promise<{ out: string; err: string }> {
-  return new Promise((resolve) => {
-    const p = spawn("curl", ["-sS", "--max-time", "10", "-w", "\n%{http_code}", ...args]);
-    let out = "";
-    let err = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (err += d));
-    p.on("close", () => resolve({ out, err }));
-  });
-}
+import { adminToken, apiClient, curl } from "./support.js";
 
 describe("control plane → gateway", () => {
   let dir: string;
@@ -32,11 +20,7 @@ describe("control plane → gateway", () => {
   let origins: Origins;
   let token: string;
   let proxy: string;
-  const api = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(app.urls.api + path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    const text = await r.text();
-    return { status: r.status, json: text ? JSON.parse(text) : undefined };
-  };
+  const api = apiClient(() => app, () => token);
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "qaqpa-e2e-"));

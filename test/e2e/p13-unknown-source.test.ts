@@ -15,7 +15,7 @@ import { defaultConfig } from "../../src/config.js";
 import { startAllInOne, type Running } from "../../src/app.js";
 import { startOrigins, type Origins } from "../gateway/origin.js";
 import { newBin } from "../api/harness.js";
-import { adminToken } from "./support.js";
+import { adminToken, apiClient } from "./support.js";
 
 function curl(args: string[]): Promise<string> {
   return new Promise((resolve) => {
@@ -31,11 +31,7 @@ describe("p.13 unknown source addresses, end to end", () => {
   let app: Running;
   let origins: Origins;
   let token: string;
-  const api = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(app.urls.api + path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    const text = await r.text();
-    return { status: r.status, json: text ? JSON.parse(text) : undefined };
-  };
+  const api = apiClient(() => app, () => token);
   // The unknown source is 127.0.0.2 (curl --interface); 127.0.0.1 stays unrelated.
   const fromUnknown = (path: string) => curl(["--interface", "127.0.0.2", "-x", app.urls.proxy, `http://search.example:${origins.httpPort}${path}`]);
 

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import type { Running } from "../../src/app.js";
 
 /** Log in as the all-in-one's administrator and mint an API token for the test (the same path a person takes). */
@@ -7,4 +8,25 @@ export async function adminToken(app: Running, password: string, name = "e2e"): 
   const csrf = ((await login.json()) as { csrfToken: string }).csrfToken;
   const t = await fetch(app.urls.api + "/tokens", { method: "POST", headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" }, body: JSON.stringify({ name }) });
   return ((await t.json()) as { token: string }).token;
+}
+
+/** A JSON client for the all-in-one's API with a bearer token (read when each call is made). */
+export function apiClient(app: () => Running, token: () => string) {
+  return async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(app().urls.api + path, { method, headers: { authorization: `Bearer ${token()}`, ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const text = await r.text();
+    return { status: r.status, json: text ? JSON.parse(text) : undefined };
+  };
+}
+
+/** curl with a 10 s limit; the body is followed by a newline and the status code. */
+export function curl(args: string[]): Promise<{ out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn("curl", ["-sS", "--max-time", "10", "-w", "\n%{http_code}", ...args]);
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (err += d));
+    p.on("close", () => resolve({ out, err }));
+  });
 }
