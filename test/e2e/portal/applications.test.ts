@@ -12,7 +12,7 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
@@ -277,6 +277,11 @@ describe("portal: applications, incidents, unknown sources, policies, guides", {
     await mine.getByText("Operator notified").waitFor();
     await mine.getByText(/[45] working days left \(due .+, Asia\/Almaty\)/).waitFor();
     assert.equal(await page.getByRole("button", { name: "Attribute to an operator" }).count(), 0);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
+    assert.equal(download.suggestedFilename(), "unknown-sources.csv");
+    const csv = readFileSync((await download.path())!, "utf8");
+    assert.match(csv, /^\ufeffaddress,state,operator_id,/);
+    assert.match(csv, /\r\n127\.0\.0\.2,notified,/);
     await check("unknown sources (operator)");
     await screenshot(page, "en-unknown-sources-operator");
   });

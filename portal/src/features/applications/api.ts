@@ -85,3 +85,13 @@ export const recategorisation = {
   submit: (body: Record<string, unknown>) => api.post<Static<typeof PublicRequestResult>>("/api/recategorisation-requests", body),
   status: (token: string) => api.get<Static<typeof PublicRequestStatus>>("/api/recategorisation-requests/status", { token }),
 };
+
+/** Every row of a server-paged list (for a CSV export of what the filters select), 500 at a time. */
+export async function allPages<T>(page: (q: { limit: number; offset: number }) => Promise<Paged<T>>): Promise<T[]> {
+  const out: T[] = [];
+  for (let offset = 0; ; offset += 500) {
+    const p = await page({ limit: 500, offset });
+    out.push(...p.items);
+    if (p.items.length === 0 || out.length >= p.total) return out;
+  }
+}

@@ -13,7 +13,8 @@ import { PagedList } from "../applications/paged-list.js";
 import { Loading, Empty, ProblemMessage } from "../../components/states.js";
 import { EntitySelect, localName, useNames } from "../../components/names.js";
 import { formatDate } from "../../i18n/format.js";
-import { policies, type AccessPolicy, type PolicyException } from "../applications/api.js";
+import { allPages, policies, type AccessPolicy, type PolicyException } from "../applications/api.js";
+import { ExportButton } from "../applications/export-button.js";
 import { useCategoryNames } from "../applications/category-names.js";
 
 const LIMIT = 10;
@@ -99,6 +100,13 @@ export function PoliciesPage() {
       </section>
       <section aria-labelledby="hist-h" className="panel">
         <h2 id="hist-h">{t("policies.history")}</h2>
+        <ExportButton
+          file="access-policies.csv"
+          rows={async () =>
+            (await allPages((p) => policies.access({ organisationId, ...p }))).map((p) => [p.organisationId, p.applicationId, p.categories.join(" "), p.networks.join(" "), p.validFrom, p.validTo, p.status])
+          }
+          header={["organisation_id", "application_id", "categories", "networks", "valid_from", "valid_to", "status"]}
+        />
         <PagedList<AccessPolicy>
           list={history}
           caption={t("policies.history")}
@@ -119,6 +127,13 @@ export function PoliciesPage() {
       <section aria-labelledby="ex-h" className="panel">
         <h2 id="ex-h">{t("policies.exceptions")}</h2>
         <p className="muted">{t("policies.exceptionsLead")}</p>
+        <ExportButton
+          file="policy-exceptions.csv"
+          rows={async () =>
+            (await allPages((p) => policies.exceptions({ organisationId, ...p }))).map((p) => [p.organisationId, p.applicationId, (p.services as ServiceEntry[]).map((x) => `${x.name} (${x.kind})`).join("; "), p.destinations.join(" "), p.networks.join(" "), p.expiresOn, p.status])
+          }
+          header={["organisation_id", "application_id", "services", "destinations", "networks", "expires_on", "status"]}
+        />
         <PagedList<PolicyException>
           list={exceptions}
           caption={t("policies.exceptions")}

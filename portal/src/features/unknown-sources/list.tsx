@@ -20,7 +20,8 @@ import { DeadlineText } from "../../components/deadline.js";
 import { EntitySelect, localName, useNames } from "../../components/names.js";
 import { formatDateTime, formatNumber, TIME_ZONE } from "../../i18n/format.js";
 import { ApiError } from "../../api/client.js";
-import { unknownSources, type UnknownSource } from "../applications/api.js";
+import { allPages, unknownSources, type UnknownSource } from "../applications/api.js";
+import { ExportButton } from "../applications/export-button.js";
 import { useDaysLeft } from "../applications/sla.js";
 
 const LIMIT = 20;
@@ -83,6 +84,13 @@ export function UnknownSourcesPage() {
   return (
     <section>
       <PageHeader title={t("unknownSources.title")} lead={t("unknownSources.lead", { count: CATALOGUE_UPDATE_WORKING_DAYS })}>
+        <ExportButton
+          file="unknown-sources.csv"
+          header={["address", "state", "operator_id", "first_seen", "last_seen", "hits", "notified_at", "block_due", "blocked_at", "resolved_at"]}
+          rows={async () =>
+            (await allPages((p) => unknownSources.list({ state: state || undefined, ...p }))).map((r) => [r.address, r.state, r.operatorId, r.firstSeen, r.lastSeen, r.hits, r.notifiedAt, r.blockDue, r.blockedAt, r.resolvedAt])
+          }
+        />
         {can("catalogue.write") && (
           <Link to="/catalogue" className="btn">
             {t("unknownSources.toCatalogue")}
