@@ -529,17 +529,21 @@ if (WRITE_DOCS && results.qaqpa) {
   const docs = join(ROOT, "docs", "benchmarks.md");
   let text = readFileSync(docs, "utf8");
   const cmd = `npm run bench:gateway${argv.length ? ` -- ${argv.join(" ")}` : ""}`;
-  const block = `\`${cmd}\` — ${new Date().toISOString().slice(0, 10)}. ${loadLine}\n\n${table.replace(/ <!--.*?-->/g, "")}\n`;
+  const day = new Date().toISOString().slice(0, 10);
+  const block = `### ${day} — \`${cmd}\`\n\n\`${cmd}\` — ${day}. ${loadLine}\n\n${table.replace(/ <!--.*?-->/g, "")}\n`;
   const placeholder = /is the next step of the gateway issue; no figures yet\./;
   if (placeholder.test(text)) text = text.replace(placeholder, "is measured as below.");
   const heading = "## Gateway data plane";
   const at = text.indexOf(heading);
   if (at < 0) text += `\n${heading}\n\n${block}`;
   else {
+    // Newest first: above the section's first earlier run (its first ### heading), else at the section's end.
     const next = text.indexOf("\n## ", at + heading.length);
-    const insertAt = next < 0 ? text.length : next;
-    text = `${text.slice(0, insertAt).replace(/\n*$/, "\n\n")}${block}${next < 0 ? "" : "\n" + text.slice(insertAt + 1)}`;
+    const end = next < 0 ? text.length : next;
+    const firstRun = text.indexOf("\n### ", at + heading.length);
+    const insertAt = firstRun >= 0 && firstRun < end ? firstRun + 1 : end;
+    text = `${text.slice(0, insertAt).replace(/\n*$/, "\n\n")}${block}\n${text.slice(insertAt).replace(/^\n*/, "")}`;
   }
   writeFileSync(docs, text);
-  console.log("appended to docs/benchmarks.md");
+  console.log("added to docs/benchmarks.md");
 }
