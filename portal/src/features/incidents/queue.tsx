@@ -12,7 +12,8 @@ import { PagedList } from "../applications/paged-list.js";
 import { SelectField } from "../../components/fields.js";
 import { formatDateTime } from "../../i18n/format.js";
 import { hourTerm } from "../applications/sla.js";
-import { incidents, type IncidentRow } from "../applications/api.js";
+import { allPages, incidents, type IncidentRow } from "../applications/api.js";
+import { ExportButton } from "../applications/export-button.js";
 import { StateBadge, useApplicants } from "../applications/inbox.js";
 import { WORKFLOWS } from "../applications/vocabulary.js";
 
@@ -30,6 +31,13 @@ export function IncidentsPage() {
   return (
     <section>
       <PageHeader title={t("incidents.title")} lead={t("incidents.lead")}>
+        <ExportButton
+          file="incidents.csv"
+          header={["number", "title", "severity", "state", "source", "organisation_id", "operator_id", "reported_at", "acknowledge_by", "overdue"]}
+          rows={async () =>
+            (await allPages((p) => incidents.queue({ state: state || undefined, ...p }))).map((r) => [r.number, r.title, r.severity, r.state, r.source, r.organisationId, r.operatorId, r.reportedAt, r.acknowledgeBy, String(r.overdue)])
+          }
+        />
         {can("incident.report") && (
           <Link to="/incidents/new" className="btn btn-primary">
             {t("incidents.report")}
