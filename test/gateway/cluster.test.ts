@@ -5,6 +5,7 @@
  */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import nodeCluster from "node:cluster";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -89,6 +90,21 @@ describe("gateway cluster workers", () => {
     }
     assert.equal(tunnel.closed, false);
     tunnel.socket.destroy();
+  });
+
+  test("ok/a worker that dies is replaced with the current snapshot; the proxy keeps serving", async () => {
+    const before = Object.values(nodeCluster.workers ?? {}).map((w) => w!.process.pid);
+    assert.equal(before.length, 2);
+    const victim = Object.values(nodeCluster.workers!)[0]!;
+    const gone = new Promise((r) => victim.once("exit", r));
+    victim.process.kill("SIGKILL");
+    await gone;
+    // The replacement loads the current snapshot and listens before it counts as live.
+    const current = cluster.versions().find((v) => v !== "")!;
+    while (cluster.versions().length !== 2 || cluster.versions().some((v) => v !== current)) await new Promise((r) => setTimeout(r, 20));
+    const after = Object.values(nodeCluster.workers ?? {}).map((w) => w!.process.pid);
+    assert.ok(!after.includes(victim.process.pid), "the dead worker is gone");
+    for (let i = 0; i < 4; i++) assert.match((await curl([`http://shop.example:${origins.httpPort}/r${i}`])).out, /\n200$/);
   });
 
   test("ok/unknown sources, records and counters reach the primary; stop loses none", async () => {
