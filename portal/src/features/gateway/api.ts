@@ -4,9 +4,11 @@
  * the reports come from src/contract/reports.ts.
  */
 import type { OverviewReport, TransparencyReport } from "../../../../src/contract/reports.js";
+import type { PinnedCandidate, PinnedStatus } from "../../../../src/contract/pinned-apps.js";
 import { api } from "../../api/client.js";
 
-export type { OverviewReport, TransparencyReport };
+export type { OverviewReport, TransparencyReport, PinnedCandidate };
+export type PinnedFilter = PinnedStatus | "all";
 
 export interface TraceStep {
   stage: string;
@@ -87,6 +89,12 @@ export const categories = {
   overrides: (signal?: AbortSignal) => api.get<CategoryOverride[]>("/api/categories/overrides", undefined, signal),
   addOverride: (body: { action: "add" | "remove"; pattern: string; category: string; reason: string }) => api.post<CategoryOverride>("/api/categories/overrides", body),
   removeOverride: (id: string) => api.del(`/api/categories/overrides/${id}`),
+};
+
+/** STS review of pinned-application candidates (src/api/routes/pinned-apps.ts). */
+export const pinned = {
+  list: (status: PinnedFilter, signal?: AbortSignal) => api.get<PinnedCandidate[]>("/api/gateway/pinned-candidates", { status }, signal),
+  decide: (host: string, verb: "approve" | "reject", reason: string) => api.post<PinnedCandidate>(`/api/gateway/pinned-candidates/${encodeURIComponent(host)}/${verb}`, { reason }),
 };
 
 export const reports = {

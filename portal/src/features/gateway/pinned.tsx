@@ -1,0 +1,167 @@
+/**
+ * Pinned-application review (docs/gateway.md, src/services/pinned-apps.ts): destinations whose clients
+ * refused the gateway's certificate, or whose servers ask for a client certificate, aggregated per host —
+ * counts, dates and the number of organisations only, never a source address or a path. STS approves a host
+ * (the gateway then splices allowed flows to it: never decrypted, and never allowed because of the approval)
+ * or rejects it; auditors and the other read roles see the list and the decisions.
+ */
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { ApiError } from "../../api/client.js";
+import { useLoad } from "../../hooks.js";
+import { useCan } from "../../session.js";
+import { setQuery, useLocation } from "../../router.js";
+import { PageHeader } from "../../components/page.js";
+import { Table } from "../../components/table.js";
+import { Empty, Loading, ProblemMessage } from "../../components/states.js";
+import { SelectField, TextArea } from "../../components/fields.js";
+import { Confirm } from "../../components/dialog.js";
+import { formatDateTime, formatNumber } from "../../i18n/format.js";
+import { pinned, type PinnedCandidate, type PinnedFilter } from "./api.js";
+import { reasonLabel } from "./reasons.js";
+
+const FILTERS: PinnedFilter[] = ["pending", "approved", "rejected", "all"];
+const BADGE: Record<PinnedCandidate["status"], string> = { pending: "badge-pending", approved: "badge-active", rejected: "badge-terminated" };
+
+export function PinnedPage() {
+  const { t } = useTranslation();
+  const can = useCan();
+  const writable = can("gateway.pinned.decide");
+  const { query } = useLocation();
+  const status = (FILTERS as string[]).includes(query.get("status") ?? "") ? (query.get("status") as PinnedFilter) : "pending";
+  const list = useLoad((s) => pinned.list(status, s), [status]);
+  const [deciding, setDeciding] = useState<{ c: PinnedCandidate; verb: "approve" | "reject" } | null>(null);
+  const [reason, setReason] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [notice, setNotice] = useState("");
+
+  function open(c: PinnedCandidate, verb: "approve" | "reject") {
+    setDeciding({ c, verb });
+    setReason("");
+    setError(undefined);
+  }
+  async function decide() {
+    if (!deciding) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      const r = await pinned.decide(deciding.c.host, deciding.verb, reason.trim());
+      setNotice(r.status === "approved" ? t("pinned.approvedNotice", { host: r.host }) : t("pinned.rejectedNotice", { host: r.host }));
+      setDeciding(null);
+      list.reload();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  const fe = error instanceof ApiError ? error.byPath() : {};
+  const statusLabel = (s: PinnedCandidate["status"]) => (s === "approved" ? t("pinned.status.approved") : s === "rejected" ? t("pinned.status.rejected") : t("pinned.status.pending"));
+  return (
+    <section>
+      <PageHeader title={t("pinned.title")} lead={t("pinned.lead")} />
+      <div className="panel">
+        <h2 className="section-title">{t("pinned.reasonsTitle")}</h2>
+        <dl className="facts">
+          <dt>
+            {reasonLabel(t, "client-rejected-certificate")} <span className="mono muted">client-rejected-certificate</span>
+          </dt>
+          <dd>{t("pinned.rejectedCertificateText")}</dd>
+          <dt>
+            {reasonLabel(t, "client-certificate-required")} <span className="mono muted">client-certificate-required</span>
+          </dt>
+          <dd>{t("pinned.certificateRequiredText")}</dd>
+        </dl>
+        <p className="muted">{t("pinned.privacy")}</p>
+      </div>
+      <div className="panel">
+        <div className="filters" role="search">
+          <SelectField
+            label={t("common.status")}
+            value={status}
+            onValue={(v) => setQuery({ status: v === "pending" ? undefined : v }, { replace: true })}
+            options={FILTERS.map((f) => ({ value: f, label: f === "all" ? t("pinned.all") : statusLabel(f) }))}
+          />
+        </div>
+        {notice && (
+          <p className="notice notice-ok" role="status">
+            {notice}
+          </p>
+        )}
+        {list.error !== undefined ? (
+          <ProblemMessage error={list.error} onRetry={list.reload} />
+        ) : !list.data ? (
+          <Loading />
+        ) : list.data.length === 0 ? (
+          <Empty>{status === "pending" ? t("pinned.nonePending") : t("common.noMatches")}</Empty>
+        ) : (
+          <Table<PinnedCandidate>
+            caption={t("pinned.title")}
+            rows={list.data}
+            rowKey={(c) => c.host}
+            columns={[
+              { key: "host", header: t("pinned.host"), cell: (c) => <span className="mono">{c.host}</span> },
+              { key: "reasons", header: t("pinned.reasons"), cell: (c) => (c.reasons.length ? c.reasons.map((r) => reasonLabel(t, r)).join("; ") : "—") },
+              { key: "connections", header: t("pinned.connections"), className: "num", cell: (c) => formatNumber(c.connections) },
+              { key: "organisations", header: t("pinned.organisations"), className: "num", cell: (c) => formatNumber(c.organisations) },
+              { key: "first", header: t("pinned.firstSeen"), cell: (c) => (c.firstSeen ? formatDateTime(c.firstSeen) : "—") },
+              { key: "last", header: t("pinned.lastSeen"), cell: (c) => (c.lastSeen ? formatDateTime(c.lastSeen) : "—") },
+              {
+                key: "status",
+                header: t("common.status"),
+                cell: (c) => (
+                  <>
+                    <span className={`badge ${BADGE[c.status]}`}>{statusLabel(c.status)}</span>
+                    {c.decidedBy && <div className="muted">{t("pinned.decided", { by: c.decidedBy, at: formatDateTime(c.decidedAt), reason: c.decisionReason ?? "" })}</div>}
+                  </>
+                ),
+              },
+              ...(writable
+                ? [
+                    {
+                      key: "actions",
+                      header: t("common.actions"),
+                      cell: (c: PinnedCandidate) => (
+                        <div className="row-actions">
+                          {c.status !== "approved" && (
+                            <button type="button" className="btn btn-primary" aria-label={t("pinned.approveHost", { host: c.host })} onClick={() => open(c, "approve")}>
+                              {t("pinned.approve")}
+                            </button>
+                          )}
+                          {c.status !== "rejected" && (
+                            <button type="button" className="btn btn-danger-outline" aria-label={t("pinned.rejectHost", { host: c.host })} onClick={() => open(c, "reject")}>
+                              {t("pinned.reject")}
+                            </button>
+                          )}
+                        </div>
+                      ),
+                    },
+                  ]
+                : []),
+            ]}
+          />
+        )}
+      </div>
+      <Confirm
+        title={deciding?.verb === "approve" ? t("pinned.approveTitle", { host: deciding.c.host }) : t("pinned.rejectTitle", { host: deciding?.c.host ?? "" })}
+        message={deciding?.verb === "approve" ? t("pinned.approveText", { host: deciding.c.host }) : t("pinned.rejectText", { host: deciding?.c.host ?? "" })}
+        confirmLabel={deciding?.verb === "approve" ? t("pinned.approve") : t("pinned.reject")}
+        open={deciding !== null}
+        busy={busy || reason.trim().length < 3}
+        onConfirm={() => void decide()}
+        onCancel={() => setDeciding(null)}
+      >
+        {deciding?.verb === "approve" && (
+          <ul className="pinned-rules">
+            <li>{t("pinned.ruleNeverDecrypted")}</li>
+            <li>{t("pinned.ruleNeverAllows")}</li>
+            <li>{t("pinned.ruleAudited")}</li>
+          </ul>
+        )}
+        <TextArea label={t("pinned.decisionReason")} hint={t("pinned.decisionReasonHint")} value={reason} onValue={setReason} required error={fe["/reason"]} path="/reason" rows={2} />
+        {error !== undefined && !(error instanceof ApiError && error.fieldErrors.length) && <ProblemMessage error={error} />}
+      </Confirm>
+    </section>
+  );
+}
