@@ -156,14 +156,26 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
     }
     // The mail gateway (UGEM): a private Postfix, the policy service and the authentication filter.
     if (config.mail) {
-      mail = await startMailGateway({
-        store,
-        sealer,
-        dir: MAIL_DIR(config.dataDir),
-        stsAddress: config.notifications.stsAddress,
-        registry,
-        config: { ...MAIL_PORT_DEFAULTS, ...config.mail },
-      });
+      try {
+        mail = await startMailGateway({
+          store,
+          sealer,
+          dir: config.mail.directory ?? MAIL_DIR(config.dataDir),
+          stsAddress: config.notifications.stsAddress,
+          registry,
+          config: { ...MAIL_PORT_DEFAULTS, ...config.mail },
+        });
+      } catch (e) {
+        // Nothing may keep running when the mail gateway cannot start (the store is closed below).
+        clearInterval(issuingTimer);
+        (issuing as IssuingHandle | null)?.close();
+        await (transparent as TransparentListeners | undefined)?.close();
+        await gateway.stop();
+        await api.close();
+        await outbox.stop();
+        await workflows.stop();
+        throw e;
+      }
     }
     return {
       config,

@@ -49,6 +49,7 @@ const MailEndpoint = Type.Object({ host: Type.String({ minLength: 1 }), port: Ma
 const Limit = Type.Number({ exclusiveMinimum: 0 });
 export const MailConfigSchema = Type.Object(
   {
+    directory: Type.Optional(Type.String({ pattern: "^/", description: "the private Postfix instance's directory (absolute; default <dataDir>/mail); every directory above it must be searchable by the postfix account" })),
     hostname: Type.String({ pattern: "^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$", description: "Postfix myhostname and the authserv-id of Authentication-Results (fully qualified)" }),
     listen: Type.Array(MailEndpoint, { minItems: 1, description: "smtpd listeners, e.g. [{ host: 0.0.0.0, port: 25 }]" }),
     policyPort: Type.Optional(MailPort),

@@ -12,7 +12,7 @@
  *
  * Postfix runs as a private instance under `<dataDir>/mail`; starting it needs root (Postfix's master).
  */
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { statSync } from "node:fs";
 import { sql, type Kysely } from "kysely";
 import client from "prom-client";
@@ -189,6 +189,26 @@ function registerMetrics(registry: client.Registry, g: { service: MailPolicyServ
   });
 }
 
+/**
+ * Postfix's daemons run as the postfix account and must reach the instance's directories: every existing
+ * directory above `dir` has to be searchable by others (a data directory made with mkdtemp is 0700).
+ * Refuses with the directory to fix rather than letting `postfix start` fail without a word.
+ */
+export function assertReachableByPostfix(dir: string): void {
+  for (let d = dirname(resolve(dir)); ; d = dirname(d)) {
+    let mode: number | undefined;
+    try {
+      mode = statSync(d).mode;
+    } catch {
+      mode = undefined; // not created yet: mkdir makes it 0755
+    }
+    if (mode !== undefined && (mode & 0o001) === 0) {
+      throw new Error(`the postfix account cannot reach ${dir}: ${d} is not searchable by others (mode ${(mode & 0o777).toString(8)}); run chmod o+x ${d} or set mail.directory elsewhere`);
+    }
+    if (d === dirname(d)) return;
+  }
+}
+
 export async function startMailGateway(o: MailGatewayOptions): Promise<MailGateway> {
   const db = o.store.db;
   const c = o.config;
@@ -199,6 +219,7 @@ export async function startMailGateway(o: MailGatewayOptions): Promise<MailGatew
     for (const f of cleanup.reverse()) await f().catch((e) => log("error", "mail gateway stop step failed", { error: String(e) }));
   };
   try {
+    assertReachableByPostfix(o.dir);
     const instance = await PostfixInstance.create(o.dir, {
       myhostname: c.hostname,
       listen: c.listen,
@@ -296,9 +317,11 @@ export async function startMailGateway(o: MailGatewayOptions): Promise<MailGatew
         try {
           const v = await directory.version();
           if (v === version) return;
+          // Keys and the policy first, Postfix's maps last: a new system's first message is relayed only
+          // once the filter can sign it and the policy service knows it.
+          if (filter) await refreshKeys();
           await service.reload();
           await instance.apply(await directory.list());
-          if (filter) await refreshKeys();
           version = v;
         } finally {
           syncing = undefined;
