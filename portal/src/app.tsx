@@ -98,8 +98,8 @@ function NotFound({ forbidden }: { forbidden: boolean }) {
 export function App() {
   const { state } = useSession();
   const { path } = useLocation();
-  // Reached from a block page: no account is needed to ask for a re-categorisation.
-  if (path === "/recategorisation") return <RecategorisationPage />;
+  // Reached from a block page (its link is /requests/new?ref=&host=): no account is needed to ask.
+  if (path === "/recategorisation" || path === "/requests/new") return <RecategorisationPage />;
   if (state.status === "loading") return <Loading />;
   if (state.status === "anonymous") return <LoginPage expired={state.expired} />;
   const account = state.account;

@@ -39,6 +39,16 @@ function curl(proxy: string, url: string, from = "127.0.0.1"): Promise<string> {
   });
 }
 
+/** The body of a response through the proxy (the block page). */
+function curlBody(proxy: string, url: string, from: string): Promise<string> {
+  return new Promise((resolve) => {
+    const p = spawn("curl", ["-sS", "--max-time", "10", "--interface", from, "-x", proxy, url]);
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.on("close", () => resolve(out));
+  });
+}
+
 describe("portal: applications, incidents, unknown sources, policies, guides", { skip }, () => {
   let run: PortalRun;
   let app: Running;
@@ -367,9 +377,16 @@ describe("portal: applications, incidents, unknown sources, policies, guides", {
 
   test("the public re-categorisation request: no account, a number and a status token", async () => {
     await page.getByRole("button", { name: "Log out" }).click();
-    await page.goto(base + "/recategorisation?host=social.example&ref=ABC123");
+    // The gateway's block page links to the request form with its reference and the host filled in.
+    const blocked = await curlBody(app.urls.proxy, social, "127.0.0.2");
+    const href = /<a href="([^"]+)"/.exec(blocked)?.[1]?.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
+    assert.ok(href, blocked);
+    const link = new URL(href!, base);
+    const ref = link.searchParams.get("ref")!;
+    await page.goto(base + link.pathname + link.search);
     await page.getByRole("heading", { name: "Ask to re-categorise or unblock a site" }).waitFor();
     assert.equal(await page.getByLabel("Host").inputValue(), "social.example");
+    assert.equal(await page.getByLabel("Reference on the block page").inputValue(), ref);
     await page.getByRole("button", { name: "Send the request" }).click();
     assert.equal(await page.getByLabel("You ask to").getAttribute("aria-invalid"), "true");
     await check("recategorisation (errors)");
