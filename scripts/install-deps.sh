@@ -31,3 +31,9 @@ if command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5
   ver=$(ls /etc/postgresql 2>/dev/null | head -1)
   if [ -n "$ver" ]; then pg_ctlcluster --skip-systemctl-redirect "$ver" main start || true; fi
 fi
+
+# The multi-node tests need NATS JetStream on 127.0.0.1:4222: start it if it is installed but not running.
+if [ -x /usr/sbin/nats-server ] && ! (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; then
+  mkdir -p /var/lib/nats-server
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log || true
+fi

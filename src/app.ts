@@ -24,6 +24,7 @@ import { startWorkflows } from "./workflows/index.js";
 import { storeMailSystems } from "./services/mail-store.js";
 import { MAIL_DIR, startMailGateway, type MailGateway } from "./services/mail-gateway.js";
 import { MAIL_PORT_DEFAULTS } from "./config.js";
+import { controlPlaneOnBus, type ControlPlaneOnBus } from "./bus/from-config.js";
 
 export interface Running {
   config: Config;
@@ -35,6 +36,8 @@ export interface Running {
   /** The durable scheduler of the workflows (tests drive it with tick(now)). */
   workflows: { scheduler: { tick(now?: Date): Promise<number> } };
   admin: { created: boolean; username: string; password?: string };
+  /** The multi-node duties on the bus (config.bus): snapshots out, node batches in, leaves for nodes. */
+  controlPlane: ControlPlaneOnBus | null;
   stop(): Promise<void>;
 }
 
@@ -177,8 +180,11 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
         throw e;
       }
     }
+    // Multi-node mode: gateway nodes get the snapshot, their leaves and their batches' commit over the bus.
+    const controlPlane = config.bus ? controlPlaneOnBus(config.bus, { db: store.db, snapshot: () => gateway?.snapshot() ?? null, leaves: () => issuing?.leaves ?? null }, env) : null;
     return {
       config,
+      controlPlane,
       store,
       api,
       sealer,
@@ -187,6 +193,7 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
       gateway,
       workflows,
       async stop() {
+        await controlPlane?.stop();
         clearInterval(issuingTimer);
         issuing?.close();
         await transparent?.close();

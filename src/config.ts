@@ -43,6 +43,31 @@ const GatewaySchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The multi-node bus (NATS JetStream; docs/operations.md, "Multi-node deployment"). On a control plane it makes
+ * the process publish snapshots, consume gateway nodes' batches and serve their leaves; a gateway node needs it.
+ */
+const BusSchema = Type.Object(
+  {
+    servers: Type.Array(Type.String({ pattern: "^(nats|tls)://[^\\s]+$" }), { minItems: 1, description: "NATS server URLs, e.g. [nats://10.0.0.5:4222, nats://10.0.0.6:4222]" }),
+    namespace: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$", description: "prefix of the streams, buckets and subjects (default qaqpa)" })),
+    user: Type.Optional(Type.String({ minLength: 1 })),
+    passwordEnv: Type.Optional(Type.String({ minLength: 1, description: "name of the environment variable holding the NATS password" })),
+    nodeCredentialFile: Type.Optional(Type.String({ minLength: 1, description: "file with the 32-byte node credential (base64) shared by the control plane and the gateway nodes; without it nodes get no leaves and splice" })),
+  },
+  { additionalProperties: false },
+);
+
+/** `qaqpa gateway-node`: a data-plane node without a store connection (docs/gateway.md, "Gateway nodes"). */
+const GatewayNodeSchema = Type.Object(
+  {
+    name: Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$", description: "the node's name, unique in the deployment" }),
+    stateDir: Type.Optional(Type.String({ minLength: 1, description: "last good snapshot and the spool of unsent batches (default <dataDir>/node)" })),
+    portalUrl: Type.String({ pattern: "^https?://", description: "the portal's public URL, linked from block pages" }),
+  },
+  { additionalProperties: false },
+);
+
 /** The mail gateway (UGEM); absent = the all-in-one runs no Postfix. See docs/operations.md. */
 const MailPort = Type.Integer({ minimum: 1, maximum: 65535 });
 const MailEndpoint = Type.Object({ host: Type.String({ minLength: 1 }), port: MailPort }, { additionalProperties: false });
@@ -119,6 +144,8 @@ export const ConfigSchema = Type.Object(
     log: Type.Object({ level: Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")]) }, { additionalProperties: false }),
     mail: Type.Optional(MailConfigSchema),
     gateway: Type.Optional(GatewaySchema),
+    bus: Type.Optional(BusSchema),
+    gatewayNode: Type.Optional(GatewayNodeSchema),
   },
   { additionalProperties: false },
 );
@@ -193,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     if (gw !== "auto" && !/^\d+$/.test(gw)) throw new ConfigError(`QAQPA_GATEWAY_WORKERS must be a whole number or "auto", got "${gw}"`);
     merged.gateway = { ...(merged.gateway as Record<string, unknown> | undefined), workers: gw === "auto" ? gw : Number(gw) };
   }
+  if (env.QAQPA_BUS_SERVERS) merged.bus = { ...(merged.bus as Record<string, unknown> | undefined), servers: env.QAQPA_BUS_SERVERS.split(",").map((x) => x.trim()) };
   if (env.QAQPA_MASTER_KEY_FILE) merged.masterKeyFile = env.QAQPA_MASTER_KEY_FILE;
   if (env.QAQPA_LOG_LEVEL) (merged.log as Record<string, unknown>).level = env.QAQPA_LOG_LEVEL;
 
@@ -210,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     const ports = [cfg.proxy.port, tp.http, tp.tls].filter((p) => p !== undefined);
     if (new Set(ports).size !== ports.length) throw new ConfigError(`invalid configuration: proxy.port, gateway.transparent.http and gateway.transparent.tls must be distinct ports (${ports.join(", ")})`);
   }
+  if (cfg.gatewayNode && !cfg.bus) throw new ConfigError("invalid configuration: gatewayNode needs a bus section (a gateway node has no store; it gets its policy over the bus)");
   if (cfg.mail) {
     const m = { ...MAIL_PORT_DEFAULTS, ...cfg.mail };
     const ports = [m.policyPort, m.filterPort, m.reinjectPort, ...cfg.mail.listen.filter((l) => /^(127\.|::1$|0\.0\.0\.0$|::$)/.test(l.host)).map((l) => l.port)];

@@ -9,6 +9,7 @@
  *   qaqpa audit verify              recompute the audit hash chain; exit 1 on a break
  *   qaqpa doctor                    check the environment and say what is missing and how to install it
  *   qaqpa ca init|publish|activate|rotate|revoke|export|status   the gateway CA (Rules p.21–23)
+ *   qaqpa gateway-node              a gateway node of the multi-node mode (no store; policy over the bus)
  */
 import "reflect-metadata";
 import { parseArgs } from "node:util";
@@ -33,7 +34,8 @@ const USAGE = `usage: qaqpa <command>
   audit verify                   verify the audit hash chain
   doctor                         check the environment
   ca init|publish|activate|rotate|revoke|export|status   the gateway CA (qaqpa ca help)
-environment: QAQPA_DATA_DIR, QAQPA_DATABASE_URL, QAQPA_HTTP_PORT, QAQPA_PROXY_PORT, QAQPA_ADMIN_PASSWORD, QAQPA_CONFIG`;
+  gateway-node                   a gateway node (needs the bus and gatewayNode sections; no store)
+environment: QAQPA_DATA_DIR, QAQPA_DATABASE_URL, QAQPA_BUS_SERVERS, QAQPA_HTTP_PORT, QAQPA_PROXY_PORT, QAQPA_ADMIN_PASSWORD, QAQPA_CONFIG`;
 
 async function withStore<T>(fn: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> {
   const cfg = loadConfig();
@@ -71,6 +73,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case "ca":
       return (await import("./ca.js")).caCommand(sub, rest, withStore);
+    case "gateway-node":
+      return (await import("./gateway-node.js")).gatewayNodeCommand();
     case "migrate": {
       await withStore(async (s) => console.log(`store is at schema version ${(await s.db.selectFrom("schema_migration").select((eb) => eb.fn.max("version").as("v")).executeTakeFirst())?.v}`));
       return 0;

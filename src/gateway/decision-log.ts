@@ -3,7 +3,9 @@
  * or path of a protected category (p.20), never credentials. Records go to a line sink (JSON lines for the
  * operator's log pipeline) and, batched, to the store for the portal and the transparency report.
  */
+import type { Insertable } from "kysely";
 import type { Decision, FlowFacts } from "../gateway-core/flow.js";
+import type { DecisionLogTable } from "../store/schema.js";
 
 export interface DecisionRecord {
   time: string;
@@ -66,6 +68,32 @@ export function recordOf(
   if (kind === "request" && facts.path && !d.protected) r.path = facts.path.split("?")[0]!.slice(0, 512);
   if (extra.status !== undefined) r.status = extra.status;
   return r;
+}
+
+/** A record as a row of the store's decision log (the all-in-one's batches and the control plane's node batches). */
+export function decisionLogRow(r: DecisionRecord): Insertable<DecisionLogTable> {
+  return {
+    at: r.time,
+    ref: r.ref,
+    kind: r.kind,
+    organisation_id: r.organisationId,
+    unknown_source: r.unknownSource,
+    source: r.source,
+    host: r.host,
+    path: r.path ?? null,
+    port: r.port,
+    protocol: r.protocol,
+    categories: r.categories,
+    action: r.action,
+    reason: r.reason,
+    tls: r.tls,
+    status: r.status ?? null,
+    bytes_up: r.bytesUp,
+    bytes_down: r.bytesDown,
+    duration_ms: Math.min(r.durationMs, 2 ** 31 - 1),
+    ja4: r.ja4,
+    snapshot_id: r.snapshotId,
+  };
 }
 
 /** Keeps records in memory (tests) and fans out to other sinks. */

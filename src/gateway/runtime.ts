@@ -19,7 +19,7 @@ import type { Decision } from "../gateway-core/flow.js";
 import { Gateway, type LeafSource } from "./proxy.js";
 import { startGatewayCluster, type GatewayCluster } from "./cluster.js";
 import { createResolver } from "./resolver.js";
-import { jsonLinesSink, type DecisionRecord, type DecisionSink } from "./decision-log.js";
+import { decisionLogRow, jsonLinesSink, type DecisionRecord, type DecisionSink } from "./decision-log.js";
 import { buildCategoriesFromStore, compileSnapshot, type CategoryCache } from "../services/policy-snapshot.js";
 
 export interface Detection {
@@ -135,30 +135,7 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
       const chunk = batch.slice(i, i + 500);
       await o.db
         .insertInto("decision_log")
-        .values(
-          chunk.map((r) => ({
-            at: r.time,
-            ref: r.ref,
-            kind: r.kind,
-            organisation_id: r.organisationId,
-            unknown_source: r.unknownSource,
-            source: r.source,
-            host: r.host,
-            path: r.path ?? null,
-            port: r.port,
-            protocol: r.protocol,
-            categories: r.categories,
-            action: r.action,
-            reason: r.reason,
-            tls: r.tls,
-            status: r.status ?? null,
-            bytes_up: r.bytesUp,
-            bytes_down: r.bytesDown,
-            duration_ms: Math.min(r.durationMs, 2 ** 31 - 1),
-            ja4: r.ja4,
-            snapshot_id: r.snapshotId,
-          })),
-        )
+        .values(chunk.map(decisionLogRow))
         .execute()
         .catch(() => m.dropped.inc(chunk.length));
     }

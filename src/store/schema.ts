@@ -197,6 +197,14 @@ export interface DecisionLogTable {
   snapshot_id: string;
 }
 
+/** A node batch the control plane committed (multi-node mode): the idempotency key of its redelivery. */
+export interface BusBatchTable {
+  id: string;
+  node: string;
+  records: number;
+  committed_at: Generated<Timestamp>;
+}
+
 export interface SchemaMigrationTable {
   version: number;
   name: string;
@@ -219,6 +227,7 @@ export interface Database {
   category_source: CategorySourceTable;
   category_override: CategoryOverrideTable;
   decision_log: DecisionLogTable;
+  bus_batch: BusBatchTable;
   pinned_application: PinnedApplicationTable;
   schema_migration: SchemaMigrationTable;
 }

@@ -12,6 +12,7 @@ import * as m0011 from "./0011_pinned_applications.js";
 import * as m0020 from "./0020_workflows.js";
 import * as m0030 from "./0030_mail.js";
 import * as m0040 from "./0040_ca.js";
+import * as m0050 from "./0050_bus.js";
 
 export interface Migration {
   version: number;
@@ -27,6 +28,7 @@ const ALL: Migration[] = [
   { version: 20, ...m0020 },
   { version: 30, ...m0030 },
   { version: 40, ...m0040 },
+  { version: 50, ...m0050 },
 ];
 
 export const MIGRATIONS: Migration[] = [...ALL].sort((a, b) => a.version - b.version);

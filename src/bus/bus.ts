@@ -1,0 +1,81 @@
+/**
+ * The bus between the control plane and gateway nodes in the multi-node mode (docs/architecture.md,
+ * "Multi-node and no single point of failure"). The all-in-one does not use it: its gateway gets the snapshot
+ * in process and its workers speak over the cluster IPC channel (src/gateway/cluster.ts).
+ *
+ * Three flows, each durable where it has to be:
+ *  - policy snapshots: the control plane stores each compiled snapshot under its content-hash id and announces
+ *    the id; a node fetches, verifies and swaps (src/gateway/node.ts);
+ *  - node batches (decision records, counters and unknown-source detections, the same batch a cluster worker
+ *    sends its primary): published to a stream, consumed durably by the control plane, acknowledged only once
+ *    committed (src/bus/control-plane.ts);
+ *  - leaves: request/reply, sealed under the node credential (src/bus/leaves.ts).
+ */
+import type { FromWorker } from "../gateway/cluster.js";
+
+/** A gateway node's batch: the cluster worker's batch plus who sent it and a unique id (the idempotency key). */
+export type NodeBatch = Omit<Extract<FromWorker, { t: "batch" }>, "t"> & { id: string; node: string };
+
+/** A durably delivered batch: `ack()` once its rows are committed; without it, it is delivered again. */
+export interface Delivery {
+  readonly batch: NodeBatch;
+  ack(): Promise<void>;
+  /** Deliver again later (the store refused it). */
+  nak(): void;
+}
+
+export interface Bus {
+  /** Store a snapshot's bytes under its id (idempotent) and announce it as the current one. */
+  publishSnapshot(id: string, bytes: Uint8Array): Promise<void>;
+  /** The announced id now and on every change (called with the latest on start when there is one). */
+  watchSnapshots(onId: (id: string) => void): Promise<{ stop(): Promise<void> }>;
+  /** The announced id, read now (a watch that missed a change during a reconnect is caught up with this). */
+  currentSnapshot(): Promise<string | null>;
+  /** The bytes stored under id, or null when the store does not hold it. */
+  fetchSnapshot(id: string): Promise<Uint8Array | null>;
+
+  /** Publish a node batch durably (resolves once the stream has stored it; a repeat of the same id is dropped). */
+  publishBatch(batch: NodeBatch): Promise<void>;
+  /** Consume node batches durably, one at a time, in the order they were stored. */
+  consumeBatches(handle: (d: Delivery) => Promise<void>): Promise<{ stop(): Promise<void> }>;
+
+  /** Serve requests on a subject (queue group: any one control-plane replica answers). */
+  serve(subject: string, handle: (data: Uint8Array) => Promise<Uint8Array>): { stop(): Promise<void> };
+  request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+
+  readonly connected: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Connect in the background until it succeeds (a process started during a NATS outage still starts), then hand
+ * the bus over once. `stop()` ends the attempts and closes the bus if there is one.
+ */
+export function keepConnecting(connect: () => Promise<Bus>, onBus: (bus: Bus) => Promise<void>, onError: (e: Error) => void, retryMs = 1000): { stop(): Promise<void> } {
+  let stopped = false;
+  let bus: Bus | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let attempt: Promise<void> | null = null;
+  const tryOnce = () => {
+    attempt = connect()
+      .then(async (b) => {
+        if (stopped) return void (await b.close());
+        bus = b;
+        await onBus(b);
+      })
+      .catch((e: Error) => {
+        onError(e);
+        if (bus) return;
+        if (!stopped) timer = setTimeout(tryOnce, retryMs);
+      });
+  };
+  tryOnce();
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await attempt;
+      await bus?.close();
+    },
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * The control plane's side of the bus (multi-node mode):
+ *
+ *  - snapshot publisher: each newly compiled snapshot (the runtime compiles it as in the all-in-one) is stored
+ *    under its content-hash id and announced; the announcement is re-checked every 30 s, so a NATS cluster that
+ *    lost its state gets it again;
+ *  - node-batch consumer: decision records and unknown-source detections from gateway nodes are committed to the
+ *    store together with the batch id in one transaction, then acknowledged. A crash before the commit loses
+ *    nothing (the batch is delivered again); a crash between commit and acknowledgement duplicates nothing (the
+ *    redelivered batch finds its id in bus_batch and is only acknowledged);
+ *  - leaf service for nodes (src/bus/leaves.ts), when a node credential is configured.
+ *
+ * Several control-plane replicas may run this at once: the consumer is shared (each batch goes to one of them)
+ * and the batch id is the table's primary key, so two replicas never commit one batch twice.
+ */
+import { sql, type Kysely } from "kysely";
+import type { Database } from "../store/schema.js";
+import type { PolicySnapshot } from "../gateway-core/snapshot.js";
+import type { LeafSource } from "../gateway/proxy.js";
+import { decisionLogRow } from "../gateway/decision-log.js";
+import { recordDetections } from "../services/unknown-sources.js";
+import type { Bus, NodeBatch } from "./bus.js";
+import { serveLeaves } from "./leaves.js";
+
+export interface ControlPlaneBusOptions {
+  bus: Bus;
+  db: Kysely<Database>;
+  /** The snapshot in force (the gateway runtime's); null until the first compile succeeded. */
+  snapshot(): PolicySnapshot | null;
+  /** The issuing CA's leaves, served to nodes holding the credential. */
+  leaves?: () => LeafSource | null;
+  credential?: Uint8Array;
+  /** After a batch is committed (fresh) or found already committed (a redelivery), before it is acknowledged. */
+  onBatch?(batch: NodeBatch, fresh: boolean): void;
+  publishEveryMs?: number;
+}
+
+export interface ControlPlaneBus {
+  /** The snapshot id last announced by this replica. */
+  published(): string | null;
+  lastError(): string | null;
+  stop(): Promise<void>;
+}
+
+const CHUNK = 500;
+const RECHECK_MS = 30_000;
+/** Longer than the stream keeps a batch (7 days): an id is never pruned while its batch can come back. */
+const KEEP_IDS = "8 days";
+
+/** Commit one node batch; false when it was committed before (a redelivery). */
+export async function commitNodeBatch(db: Kysely<Database>, b: NodeBatch): Promise<boolean> {
+  return db.transaction().execute(async (tx) => {
+    const fresh = await tx.insertInto("bus_batch").values({ id: b.id, node: b.node, records: b.records.length }).onConflict((oc) => oc.column("id").doNothing()).returning("id").executeTakeFirst();
+    if (!fresh) return false;
+    for (let i = 0; i < b.records.length; i += CHUNK) await tx.insertInto("decision_log").values(b.records.slice(i, i + CHUNK).map(decisionLogRow)).execute();
+    if (b.detections.length) await recordDetections(tx, b.detections.map((d) => ({ address: d.address, at: new Date(d.lastSeen).toISOString(), hits: d.hits })));
+    return true;
+  });
+}
+
+export async function startControlPlaneBus(o: ControlPlaneBusOptions): Promise<ControlPlaneBus> {
+  let published: string | null = null;
+  let checkedAt = 0;
+  let lastError: string | null = null;
+  let publishing: Promise<void> | null = null;
+  const publish = async () => {
+    const s = o.snapshot();
+    if (!s) return;
+    const due = Date.now() - checkedAt > RECHECK_MS;
+    if (s.id === published && !due) return;
+    try {
+      if (s.id === published && (await o.bus.currentSnapshot()) === s.id) {
+        checkedAt = Date.now();
+        return;
+      }
+      await o.bus.publishSnapshot(s.id, s.serialise());
+      published = s.id;
+      checkedAt = Date.now();
+      lastError = null;
+    } catch (e) {
+      lastError = `snapshot publish: ${(e as Error).message}`;
+    }
+  };
+  const tick = () => {
+    publishing ??= publish().finally(() => (publishing = null));
+    return publishing;
+  };
+  await tick();
+  const timer = setInterval(() => void tick(), o.publishEveryMs ?? 500);
+  timer.unref();
+
+  let pruned = 0;
+  const consumer = await o.bus.consumeBatches(async (d) => {
+    let fresh: boolean;
+    try {
+      fresh = await commitNodeBatch(o.db, d.batch);
+      if (Date.now() - pruned > 3_600_000) {
+        pruned = Date.now();
+        await sql`delete from bus_batch where committed_at < now() - ${KEEP_IDS}::interval`.execute(o.db);
+      }
+    } catch (e) {
+      // The store refused it: the batch stays on the stream and comes back.
+      lastError = `node batch ${d.batch.id}: ${(e as Error).message}`;
+      d.nak();
+      return;
+    }
+    o.onBatch?.(d.batch, fresh);
+    // A lost acknowledgement only means a redelivery, which the batch id absorbs.
+    await d.ack().catch(() => {});
+  });
+  const leafService = o.credential && o.leaves ? serveLeaves(o.bus, o.credential, o.leaves) : null;
+
+  return {
+    published: () => published,
+    lastError: () => lastError,
+    async stop() {
+      clearInterval(timer);
+      await publishing;
+      await leafService?.stop();
+      await consumer.stop();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * `qaqpa gateway-node`: a data-plane node of the multi-node mode (src/gateway/node.ts). It needs the `bus` and
+ * `gatewayNode` sections and opens no store.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError, gatewayWorkers, loadConfig } from "../config.js";
+import { busConnector, nodeCredential } from "../bus/from-config.js";
+import { startGatewayNode } from "../gateway/node.js";
+
+export async function gatewayNodeCommand(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const config = loadConfig(env);
+  const { bus, gatewayNode } = config;
+  if (!bus || !gatewayNode) throw new ConfigError("qaqpa gateway-node needs the bus and gatewayNode sections of the configuration");
+  const node = await startGatewayNode({
+    name: gatewayNode.name,
+    stateDir: gatewayNode.stateDir ?? join(config.dataDir, "node"),
+    connectBus: busConnector(bus, `gateway-node ${gatewayNode.name}`, env),
+    credential: nodeCredential(bus),
+    listen: {
+      host: config.proxy.host,
+      port: config.proxy.port,
+      hosts: config.proxy.hosts,
+      upstreamCa: (config.proxy.upstreamCaFiles ?? []).map((f) => readFileSync(f, "utf8")),
+      portalUrl: gatewayNode.portalUrl,
+    },
+    workers: gatewayWorkers(config),
+    scheduling: config.gateway?.scheduling,
+  });
+  const s = node.snapshot();
+  console.log(`qaqpa gateway node ${gatewayNode.name} is running
+  proxy      http://${config.proxy.host.includes(":") ? `[${config.proxy.host}]` : config.proxy.host}:${node.port}
+  snapshot   ${s ? `${s.id} (persisted)` : "none yet: failing closed until the control plane's arrives"}
+  bus        ${bus.servers.join(", ")}`);
+  const stop = async () => {
+    await node.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  return new Promise(() => {});
+}

@@ -1,0 +1,239 @@
+/**
+ * A gateway node (multi-node mode, `qaqpa gateway-node`): the data plane without a store connection.
+ *
+ *  - Snapshot: it watches the control plane's announcement on the bus, fetches the snapshot, verifies that its
+ *    content hash is the announced id, persists it to its own disk and swaps it in atomically (a flow keeps the
+ *    snapshot it started with). With the bus down it keeps the last good one; started during an outage it serves
+ *    the one it persisted; with none at all it fails closed (`policy-unavailable`).
+ *  - Decision records and unknown-source detections: batched every 200 ms — the batch a cluster worker sends its
+ *    primary — written to a spool file first and published to the bus stream; the spool file is removed once the
+ *    stream has stored the batch. A bus outage or a node crash loses nothing: spooled batches are published when
+ *    the bus is back or the node restarts (the batch id makes a repeat harmless).
+ *  - Leaves: asked from the control plane over the bus (src/bus/leaves.ts); the node never holds a CA key.
+ *  - With `workers`, cluster workers serve the explicit proxy (src/gateway/cluster.ts) and this process is their
+ *    primary, exactly as in the all-in-one.
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { PolicySnapshot } from "../gateway-core/snapshot.js";
+import { keepConnecting, type Bus, type NodeBatch } from "../bus/bus.js";
+import { busLeaves } from "../bus/leaves.js";
+import { Gateway, type LeafSource } from "./proxy.js";
+import { createResolver } from "./resolver.js";
+import { startGatewayCluster, type GatewayCluster, type WorkerConfig, type WorkerCounts, type WorkerDetection } from "./cluster.js";
+import type { DecisionRecord } from "./decision-log.js";
+
+export interface GatewayNodeOptions {
+  /** The node's name ([A-Za-z0-9_-]): in batch ids and bus subjects. */
+  name: string;
+  /** Where the node keeps its last good snapshot and its spool of unsent batches. */
+  stateDir: string;
+  /** How to reach the bus; retried in the background until it succeeds. */
+  connectBus(): Promise<Bus>;
+  /** Listener and upstream settings: a cluster worker's (host, port, hosts map, portal URL, roots, timeouts). */
+  listen: WorkerConfig;
+  /** The node credential shared with the control plane (32 bytes): without it the node splices, never bumps. */
+  credential?: Uint8Array;
+  workers?: number;
+  scheduling?: "none" | "rr";
+  batchEveryMs?: number;
+  /** How often the announced id is read, in case a watch missed a change during a reconnect. */
+  pollMs?: number;
+}
+
+export interface GatewayNode {
+  readonly port: number;
+  readonly cluster: GatewayCluster | null;
+  snapshot(): PolicySnapshot | null;
+  /** Whether the node is connected to the bus right now. */
+  connected(): boolean;
+  /** Batch what is pending and publish every spooled batch; resolves once the stream stored them all. */
+  flush(): Promise<void>;
+  lastError(): string | null;
+  stop(): Promise<void>;
+}
+
+const MAX_RECORDS_PER_BATCH = 500;
+
+export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNode> {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(o.name)) throw new Error(`gateway node name must be 1–64 of [A-Za-z0-9_-], got "${o.name}"`);
+  const spoolDir = join(o.stateDir, "spool");
+  mkdirSync(spoolDir, { recursive: true });
+  const snapshotFile = join(o.stateDir, "snapshot.bin");
+  let lastError: string | null = null;
+  let bus: Bus | null = null;
+
+  // ---------------------------------------------------------------- the snapshot
+  let current: PolicySnapshot | null = null;
+  try {
+    const bytes = readFileSync(snapshotFile);
+    const id = readFileSync(`${snapshotFile}.id`, "utf8").trim();
+    const s = PolicySnapshot.deserialise(bytes);
+    if (s.id === id) current = s;
+    else lastError = `persisted snapshot ${id} hashes to ${s.id}: ignored`;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") lastError = `persisted snapshot: ${(e as Error).message}`;
+  }
+  let cluster: GatewayCluster | null = null;
+  let wanted: string | null = null;
+  let adopting: Promise<void> | null = null;
+  const adopt = async (id: string) => {
+    const bytes = await bus!.fetchSnapshot(id);
+    if (!bytes) throw new Error(`snapshot ${id} is announced but not stored`);
+    const s = PolicySnapshot.deserialise(bytes);
+    if (s.id !== id) throw new Error(`snapshot announced as ${id} hashes to ${s.id}`);
+    await cluster?.publish(s);
+    current = s;
+    writeFileSync(`${snapshotFile}.tmp`, bytes);
+    renameSync(`${snapshotFile}.tmp`, snapshotFile);
+    writeFileSync(`${snapshotFile}.id`, id);
+  };
+  const want = (id: string) => {
+    wanted = id;
+    if (adopting) return;
+    adopting = (async () => {
+      while (wanted && wanted !== current?.id) {
+        const id = wanted;
+        try {
+          await adopt(id);
+          lastError = null;
+        } catch (e) {
+          // The last good snapshot stays in force; the next announcement or poll tries again.
+          lastError = `snapshot ${id}: ${(e as Error).message}`;
+          break;
+        }
+      }
+    })().finally(() => (adopting = null));
+  };
+
+  // ---------------------------------------------------------------- batches
+  let records: DecisionRecord[] = [];
+  let detections = new Map<string, WorkerDetection>();
+  let counts: WorkerCounts = { decisions: [], categories: [] };
+  const boot = randomBytes(6).toString("hex");
+  let seq = 0;
+  const spool = (): void => {
+    while (records.length || detections.size || counts.decisions.length) {
+      const batch: NodeBatch = { id: `${o.name}.${boot}.${++seq}`, node: o.name, records: records.slice(0, MAX_RECORDS_PER_BATCH), detections: [...detections.values()], counts };
+      records = records.slice(MAX_RECORDS_PER_BATCH);
+      detections = new Map();
+      counts = { decisions: [], categories: [] };
+      const file = join(spoolDir, `${String(Date.now()).padStart(15, "0")}-${batch.id}.json`);
+      writeFileSync(`${file}.tmp`, JSON.stringify(batch));
+      renameSync(`${file}.tmp`, file);
+    }
+  };
+  let sending: Promise<void> | null = null;
+  const send = () =>
+    (sending ??= (async () => {
+      spool();
+      if (!bus) return;
+      for (const f of readdirSync(spoolDir).filter((f) => f.endsWith(".json")).sort()) {
+        const file = join(spoolDir, f);
+        let batch: NodeBatch;
+        try {
+          batch = JSON.parse(readFileSync(file, "utf8")) as NodeBatch;
+        } catch {
+          rmSync(file, { force: true }); // half-written before a crash: it never reached the bus either
+          continue;
+        }
+        try {
+          await bus.publishBatch(batch);
+        } catch (e) {
+          lastError = `publishing batch ${batch.id}: ${(e as Error).message}`;
+          return; // in order: the rest waits for the bus too
+        }
+        rmSync(file, { force: true });
+      }
+    })().finally(() => (sending = null)));
+  const batchTimer = setInterval(() => void send(), o.batchEveryMs ?? 200);
+  batchTimer.unref();
+
+  const onDetection = (w: WorkerDetection) => {
+    const d = detections.get(w.address);
+    if (d) {
+      d.hits += w.hits;
+      d.lastSeen = Math.max(d.lastSeen, w.lastSeen);
+    } else detections.set(w.address, { ...w });
+  };
+  const sink = { write: (r: DecisionRecord) => void records.push(r) };
+
+  // ---------------------------------------------------------------- leaves, listeners, bus
+  let leafSource: (LeafSource & { clear(): void }) | null = null;
+  const leaves = () => leafSource;
+  const gateway = new Gateway({
+    snapshot: () => current,
+    resolver: createResolver({ hosts: new Map(Object.entries(o.listen.hosts)), allowPrivate: o.listen.allowPrivateDns }),
+    leaves,
+    upstreamCa: o.listen.upstreamCa,
+    portalUrl: o.listen.portalUrl,
+    ...(o.listen.timeouts ? { timeouts: o.listen.timeouts } : {}),
+    sink,
+    onUnknownSource(address) {
+      const now = Date.now();
+      onDetection({ address, firstSeen: now, lastSeen: now, hits: 1 });
+    },
+  });
+  if (o.workers && o.workers > 0) {
+    cluster = await startGatewayCluster({
+      ...o.listen,
+      workers: o.workers,
+      scheduling: o.scheduling,
+      snapshot: current,
+      leaves,
+      sink,
+      onDetection,
+      onCounts(c) {
+        counts = { decisions: [...counts.decisions, ...c.decisions], categories: [...counts.categories, ...c.categories] };
+      },
+    });
+  }
+  const port = cluster ? cluster.port : await gateway.listen(o.listen.port, o.listen.host);
+
+  let watch: { stop(): Promise<void> } | null = null;
+  const poll = () => {
+    bus?.currentSnapshot().then(
+      (id) => id && want(id),
+      (e: Error) => (lastError = `bus: ${e.message}`),
+    );
+  };
+  const pollTimer = setInterval(poll, o.pollMs ?? 5000);
+  pollTimer.unref();
+  const connection = keepConnecting(
+    o.connectBus,
+    async (b) => {
+      bus = b;
+      if (o.credential) leafSource = busLeaves(b, o.credential);
+      watch = await b.watchSnapshots(want);
+      void send();
+    },
+    (e) => (lastError = `bus: ${e.message}`),
+  );
+
+  return {
+    port,
+    cluster,
+    snapshot: () => current,
+    connected: () => bus?.connected ?? false,
+    async flush() {
+      await cluster?.flush();
+      await sending;
+      await send();
+      if (readdirSync(spoolDir).some((f) => f.endsWith(".json"))) throw new Error(`gateway node ${o.name}: batches wait in the spool (${lastError ?? "bus not connected"})`);
+    },
+    lastError: () => lastError,
+    async stop() {
+      clearInterval(pollTimer);
+      clearInterval(batchTimer);
+      await cluster?.stop();
+      await gateway.close();
+      await adopting;
+      await sending;
+      // What is still pending is spooled; it is published now if the bus is up, or by the next start.
+      await send();
+      await watch?.stop();
+      await connection.stop();
+    },
+  };
+}
