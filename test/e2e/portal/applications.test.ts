@@ -344,6 +344,23 @@ describe("portal: applications, incidents, unknown sources, policies, guides", {
     await screenshot(page, "en-channel-specifications");
   });
 
+  test("p.19: a change notice opens follow-up tasks; STS marks one done and the application's timeline records it", async () => {
+    const orgId = (await api("GET", `/organisations?q=${organisationBin}`)).items[0].id as string;
+    const notice = await api("POST", "/applications/resource-change", {
+      organisationId: orgId,
+      document: { change: "change", domain: "portal.mdd.gov.kz", changedOn: civilDateOf(new Date()), changes: [{ field: "ip-address", from: "10.1.2.3", to: "10.1.2.4" }] },
+    });
+    await go("/tasks");
+    const row = page.getByRole("row").filter({ hasText: "Check the IP address catalogue entries for portal.mdd.gov.kz" });
+    await row.getByRole("button", { name: "Mark done" }).click();
+    await row.waitFor({ state: "detached" }); // the list shows open tasks first
+    await go("/tasks?state=done");
+    await page.getByRole("row").filter({ hasText: "Check the IP address catalogue entries for portal.mdd.gov.kz" }).getByText(/^Done by admin, /).waitFor();
+    await check("tasks");
+    await go(`/applications/${notice.id}`);
+    await page.getByText("Follow-up task done", { exact: true }).waitFor();
+  });
+
   test("p.23: the installation guide lists the root's files for each system", async () => {
     await login("mdd-it", "organisation password 2");
     await go("/guides/root-certificate");
