@@ -15,9 +15,9 @@ import { parsePlainList } from "../categories/importers/plain.js";
 import { parseHostsFile } from "../categories/importers/hosts.js";
 import { applyOverrides } from "../categories/overrides.js";
 import { CURATED_SEED } from "../categories/seed/index.js";
-import { isCategoryId, isProtectedCategory, type CategoryId } from "../categories/taxonomy.js";
+import { CATEGORIES, isCategoryId, isProtectedCategory, type CategoryId } from "../categories/taxonomy.js";
 import { parseAddress } from "../domain/catalogue/prefix.js";
-import { requirePermission, type Ctx } from "./context.js";
+import { containsPattern, requirePermission, type Ctx } from "./context.js";
 import { buildCategoriesFromStore, compileSnapshot } from "./policy-snapshot.js";
 
 export interface WhatIfInput {
@@ -120,6 +120,35 @@ export async function deleteCategoryList(ctx: Ctx, name: string) {
   await ctx.audit({ action: "category.list-delete", entityType: "category_source", entityId: name, before });
 }
 
+const overrideView = (r: { id: string; pattern: string; category: string; action: string; reason: string; decided_by: string; created_at: Date | string }) => ({
+  id: r.id,
+  pattern: r.pattern,
+  category: r.category,
+  action: r.action,
+  reason: r.reason,
+  decidedBy: r.decided_by,
+  createdAt: new Date(r.created_at).toISOString(),
+});
+
+/**
+ * STS overrides, oldest first, a page at a time. `q` matches the pattern, the reason, who decided, the category
+ * id and the category's name in any of the three languages (case-insensitive substring).
+ */
+export async function listOverrides(ctx: Ctx, q: { limit: number; offset: number; q?: string | undefined }) {
+  requirePermission(ctx.principal, "category.read");
+  let base = ctx.tx.selectFrom("category_override");
+  const text = q.q?.trim();
+  if (text) {
+    const like = containsPattern(text);
+    const lower = text.toLowerCase();
+    const named = CATEGORIES.filter((c) => [c.id, c.names.kk, c.names.ru, c.names.en].some((n) => n.toLowerCase().includes(lower))).map((c) => c.id as string);
+    base = base.where((eb) => eb.or([eb("pattern", "ilike", like), eb("reason", "ilike", like), eb("decided_by", "ilike", like), eb("category", "ilike", like), ...(named.length ? [eb("category", "in", named)] : [])]));
+  }
+  const { n } = await base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  const rows = await base.selectAll().orderBy("created_at").orderBy("id").limit(q.limit).offset(q.offset).execute();
+  return { items: rows.map(overrideView), total: Number(n), limit: q.limit, offset: q.offset };
+}
+
 export async function addOverride(ctx: Ctx, o: { action: "add" | "remove"; pattern: string; category: string; reason: string }) {
   requirePermission(ctx.principal, "category.write");
   if (!isCategoryId(o.category)) throw new Problem("QQ_ERR_VALIDATION", `unknown category ${o.category}`, { errors: [{ path: "/category", message: "unknown category" }] });
@@ -138,7 +167,7 @@ export async function addOverride(ctx: Ctx, o: { action: "add" | "remove"; patte
     .returningAll()
     .executeTakeFirstOrThrow();
   await ctx.audit({ action: "category.override-set", entityType: "category_override", entityId: r.id, after: { pattern: r.pattern, category: r.category, action: r.action, reason: r.reason } });
-  return { id: r.id, pattern: r.pattern, category: r.category, action: r.action, reason: r.reason, decidedBy: r.decided_by, createdAt: new Date(r.created_at).toISOString() };
+  return overrideView(r);
 }
 
 export async function deleteOverride(ctx: Ctx, id: string) {

@@ -2,7 +2,7 @@ import { Type } from "@sinclair/typebox";
 import type { ApiDeps, App, RouteFn } from "../server.js";
 import { tx } from "../server.js";
 import { CATEGORIES } from "../../categories/taxonomy.js";
-import { CivilDate, Instant, Uuid } from "../../contract/common.js";
+import { CivilDate, Instant, Page, PageQuery, Uuid } from "../../contract/common.js";
 import * as gw from "../../services/gateway.js";
 import { buildCategoriesFromStore } from "../../services/policy-snapshot.js";
 
@@ -124,11 +124,18 @@ export function gatewayRoutes(deps: ApiDeps) {
       },
     );
     route(
-      { method: "GET", url: "/api/categories/overrides", access: "category.read", schema: { tags: ctags, summary: "STS category overrides", response: { 200: Type.Array(Override) } } },
-      (req) =>
-        tx(deps, req, async (ctx) =>
-          (await ctx.tx.selectFrom("category_override").selectAll().orderBy("created_at").execute()).map((r) => ({ id: r.id, pattern: r.pattern, category: r.category, action: r.action, reason: r.reason, decidedBy: r.decided_by, createdAt: new Date(r.created_at).toISOString() })),
-        ),
+      {
+        method: "GET",
+        url: "/api/categories/overrides",
+        access: "category.read",
+        schema: {
+          tags: ctags,
+          summary: "STS category overrides, oldest first, a page at a time; q searches the pattern, the reason, who decided and the category (id or name in kk/ru/en)",
+          querystring: Type.Composite([PageQuery, Type.Object({ q: Type.Optional(Type.String({ maxLength: 200 })) })], { additionalProperties: false }),
+          response: { 200: Page(Override) },
+        },
+      },
+      (req) => tx(deps, req, (ctx) => gw.listOverrides(ctx, req.query)),
     );
     route(
       {

@@ -16,7 +16,7 @@ export const CASES: Record<string, Case> = {
   "GET /api/categories/sources": { own: () => ({ method: "GET", url: "/api/categories/sources" }) },
   "PUT /api/categories/sources/:name": { own: () => ({ method: "PUT", url: `/api/categories/sources/test-${n++}?format=plain&category=news&licence=test&fetched=2026-11-01&version=1`, body: "news-a.example\nnews-b.example\n" }) },
   "DELETE /api/categories/sources/:name": { own: () => ({ method: "DELETE", url: "/api/categories/sources/test-0" }), absent: true },
-  "GET /api/categories/overrides": { own: () => ({ method: "GET", url: "/api/categories/overrides" }) },
+  "GET /api/categories/overrides": { own: () => ({ method: "GET", url: "/api/categories/overrides?q=tools&limit=10&offset=0" }) },
   "POST /api/categories/overrides": { own: () => ({ method: "POST", url: "/api/categories/overrides", body: { action: "add", pattern: `tools-${n++}.example`, category: "technology", reason: "complaint 42" } }) },
   "DELETE /api/categories/overrides/:id": { own: () => ({ method: "DELETE", url: "/api/categories/overrides/00000000-0000-4000-8000-000000000000" }), absent: true },
 };

@@ -3,7 +3,7 @@
  * from; STS overrides (add a category to a pattern, or remove one), with the p.20 floor explained when an
  * override would remove a protected entry; the imported list sources with licence and version.
  */
-import { useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError } from "../../api/client.js";
 import { useLoad } from "../../hooks.js";
@@ -20,6 +20,7 @@ import { useCategories } from "./names.js";
 import { downloadCsv } from "../transparency/download.js";
 
 const OVERRIDES_PER_PAGE = 20;
+const SEARCH_PAUSE_MS = 250;
 
 export function CategoriesPage() {
   const { t } = useTranslation();
@@ -99,7 +100,18 @@ function Lookup() {
 function Overrides({ writable }: { writable: boolean }) {
   const { t } = useTranslation();
   const cats = useCategories();
-  const list = useLoad((s) => categories.overrides(s), []);
+  const { query } = useLocation();
+  const q = query.get("q") ?? "";
+  const offset = Number(query.get("offset") ?? 0) || 0;
+  const [search, setSearch] = useState(q);
+  // The search applies as one types, a moment after the last key (one request per pause, not per key).
+  useEffect(() => {
+    if (search.trim() === q) return;
+    const timer = setTimeout(() => setQuery({ q: search.trim(), offset: undefined }, { replace: true }), SEARCH_PAUSE_MS);
+    return () => clearTimeout(timer);
+  }, [search, q]);
+  const list = useLoad((s) => categories.overrides({ q: q || undefined, limit: OVERRIDES_PER_PAGE, offset }, s), [q, offset]);
+  const [exporting, setExporting] = useState(false);
   const [action, setAction] = useState<"add" | "remove">("add");
   const [pattern, setPattern] = useState("");
   const [category, setCategory] = useState("");
@@ -144,29 +156,34 @@ function Overrides({ writable }: { writable: boolean }) {
   const fe = error instanceof ApiError ? error.byPath() : {};
   // p.20 is a floor: the API refuses an override that would take a protected category off a curated entry.
   const floor = error instanceof ApiError && /protected-floor|p\.20/.test(error.detail);
-  const rows = list.data ?? [];
-  // The API returns the overrides whole (STS curates them by hand): searched and paged here.
-  const [search, setSearch] = useState("");
-  const [offset, setOffset] = useState(0);
-  const q = search.trim().toLowerCase();
-  const shown = q ? rows.filter((o) => [o.pattern, o.category, cats.name(o.category), o.reason, o.decidedBy].some((x) => x.toLowerCase().includes(q))) : rows;
-  const page = shown.slice(offset, offset + OVERRIDES_PER_PAGE);
+  const rows = list.data?.items ?? [];
+  const total = list.data?.total ?? 0;
+  // Searched and paged by the API (pattern, reason, category id or name); the export takes every match.
+  async function exportCsv() {
+    setExporting(true);
+    try {
+      const all: CategoryOverride[] = [];
+      for (let at = 0; ; at += 500) {
+        const p = await categories.overrides({ q: q || undefined, limit: 500, offset: at });
+        all.push(...p.items);
+        if (p.items.length === 0 || all.length >= p.total) break;
+      }
+      downloadCsv(
+        "category-overrides.csv",
+        ["pattern", "action", "category", "reason", "decided_by", "created_at"],
+        all.map((o) => [o.pattern, o.action, o.category, o.reason, o.decidedBy, o.createdAt]),
+      );
+    } catch (err) {
+      setError(err);
+    } finally {
+      setExporting(false);
+    }
+  }
   return (
     <div className="panel">
       <div className="section-head">
         <h2 className="section-title">{t("categoryDb.overridesTitle")}</h2>
-        <button
-          type="button"
-          className="btn"
-          disabled={rows.length === 0}
-          onClick={() =>
-            downloadCsv(
-              "category-overrides.csv",
-              ["pattern", "action", "category", "reason", "decided_by", "created_at"],
-              rows.map((o) => [o.pattern, o.action, o.category, o.reason, o.decidedBy, o.createdAt]),
-            )
-          }
-        >
+        <button type="button" className="btn" disabled={total === 0 || exporting} onClick={() => void exportCsv()}>
           {t("categoryDb.exportCsv")}
         </button>
       </div>
@@ -180,28 +197,26 @@ function Overrides({ writable }: { writable: boolean }) {
         <ProblemMessage error={list.error} onRetry={list.reload} />
       ) : !list.data ? (
         <Loading />
-      ) : rows.length === 0 ? (
+      ) : total === 0 && !q ? (
         <Empty>{t("categoryDb.noOverrides")}</Empty>
       ) : (
         <>
-          <div className="filters" role="search">
-            <TextField
-              label={t("common.search")}
-              hint={t("categoryDb.searchHint")}
-              value={search}
-              onValue={(v) => {
-                setSearch(v);
-                setOffset(0);
-              }}
-              spellCheck={false}
-            />
-          </div>
-          {shown.length === 0 ? (
+          <form
+            className="filters"
+            role="search"
+            onSubmit={(e) => {
+              e.preventDefault();
+              setQuery({ q: search.trim(), offset: undefined }, { replace: true });
+            }}
+          >
+            <TextField label={t("common.search")} hint={t("categoryDb.searchHint")} type="search" value={search} onValue={setSearch} spellCheck={false} />
+          </form>
+          {total === 0 ? (
             <Empty>{t("common.noMatches")}</Empty>
           ) : (
             <Table<CategoryOverride>
               caption={t("categoryDb.overridesTitle")}
-              rows={page}
+              rows={rows}
               rowKey={(o) => o.id}
               columns={[
                 { key: "pattern", header: t("categoryDb.pattern"), cell: (o) => <span className="mono">{o.pattern}</span> },
@@ -225,7 +240,7 @@ function Overrides({ writable }: { writable: boolean }) {
               ]}
             />
           )}
-          <Pagination total={shown.length} limit={OVERRIDES_PER_PAGE} offset={offset} onOffset={setOffset} />
+          <Pagination total={total} limit={OVERRIDES_PER_PAGE} offset={offset} onOffset={(o) => setQuery({ offset: o || undefined })} />
         </>
       )}
       {writable && (

@@ -6,6 +6,7 @@
 import type { OverviewReport, TransparencyReport } from "../../../../src/contract/reports.js";
 import type { PinnedCandidate, PinnedStatus } from "../../../../src/contract/pinned-apps.js";
 import { api } from "../../api/client.js";
+import type { Paged } from "../../api/resources.js";
 
 export type { OverviewReport, TransparencyReport, PinnedCandidate };
 export type PinnedFilter = PinnedStatus | "all";
@@ -66,7 +67,7 @@ export interface CategorySource {
   importedBy: string;
   importedAt: string;
 }
-/** GET /api/categories/overrides */
+/** GET /api/categories/overrides (a page: items, total, limit, offset) */
 export interface CategoryOverride {
   id: string;
   pattern: string;
@@ -86,7 +87,7 @@ export const categories = {
   list: (signal?: AbortSignal) => api.get<CategoryInfo[]>("/api/categories", undefined, signal),
   lookup: (host: string, path: string | undefined, signal?: AbortSignal) => api.get<CategoryLookup>("/api/categories/lookup", { host, path }, signal),
   sources: (signal?: AbortSignal) => api.get<CategorySource[]>("/api/categories/sources", undefined, signal),
-  overrides: (signal?: AbortSignal) => api.get<CategoryOverride[]>("/api/categories/overrides", undefined, signal),
+  overrides: (q: { q?: string | undefined; limit: number; offset: number }, signal?: AbortSignal) => api.get<Paged<CategoryOverride>>("/api/categories/overrides", q, signal),
   addOverride: (body: { action: "add" | "remove"; pattern: string; category: string; reason: string }) => api.post<CategoryOverride>("/api/categories/overrides", body),
   removeOverride: (id: string) => api.del(`/api/categories/overrides/${id}`),
 };
