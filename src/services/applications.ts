@@ -74,9 +74,23 @@ export function domainView(r: ApplicationRow): ApplicationView {
   return { id: r.id, kind: r.kind as ApplicationKind, number: r.number, state: r.state, organisationId: r.organisation_id, operatorId: r.operator_id, payload: r.payload, submittedAt: iso(r.submitted_at) };
 }
 
+type EventRow = { seq: number; type: string; at: Date | string; actor: unknown; data: WorkflowEvent["data"] };
+const toEvent = (e: EventRow): WorkflowEvent => ({ seq: e.seq, type: e.type, at: iso(e.at), actor: e.actor as EventActor, data: e.data });
+
 export async function loadHistory(tx: Transaction<Database>, applicationId: string): Promise<WorkflowEvent[]> {
   const rows = await tx.selectFrom("application_event").selectAll().where("application_id", "=", applicationId).orderBy("seq").execute();
-  return rows.map((e) => ({ seq: e.seq, type: e.type, at: iso(e.at), actor: e.actor as unknown as EventActor, data: e.data }));
+  return rows.map(toEvent);
+}
+
+/** The histories of many applications in one pass per few thousand ids (the same events as loadHistory each). */
+export async function loadHistories(tx: Transaction<Database>, applicationIds: readonly string[]): Promise<Map<string, WorkflowEvent[]>> {
+  const out = new Map<string, WorkflowEvent[]>(applicationIds.map((id) => [id, []]));
+  const CHUNK = 5000;
+  for (let i = 0; i < applicationIds.length; i += CHUNK) {
+    const rows = await tx.selectFrom("application_event").selectAll().where("application_id", "in", applicationIds.slice(i, i + CHUNK)).orderBy("application_id").orderBy("seq").execute();
+    for (const e of rows) out.get(e.application_id)!.push(toEvent(e));
+  }
+  return out;
 }
 
 /** The application in the caller's scope, or 404 (an application outside the scope does not exist for them). */

@@ -12,7 +12,7 @@ import { addCalendarDays, addWorkingDays, civilDateOf, endOfCivilDay, startOfCiv
 import { isProtectedCategory } from "../categories/taxonomy.js";
 import { Problem } from "../contract/problem.js";
 import type { OverviewReport, TransparencyReport } from "../contract/reports.js";
-import { applicationStats, domainView, loadHistory } from "./applications.js";
+import { applicationStats, domainView, loadHistories } from "./applications.js";
 import { loadCalendar } from "./calendar.js";
 import { requirePermission, type Ctx } from "./context.js";
 
@@ -112,6 +112,8 @@ export async function overviewReport(ctx: Ctx): Promise<OverviewReport> {
   const incidents = { open: 0, unacknowledged: 0 };
   const rows = await ctx.tx.selectFrom("application").selectAll().execute();
   const open = rows.filter((r) => !WORKFLOWS[r.kind as ApplicationKind].final.includes(r.state));
+  // One pass over the events of every open application (not one query per application).
+  const histories = await loadHistories(ctx.tx, open.filter((r) => r.kind !== "incident").map((r) => r.id));
   for (const r of open) {
     if (r.kind === "incident") {
       incidents.open++;
@@ -120,7 +122,7 @@ export async function overviewReport(ctx: Ctx): Promise<OverviewReport> {
     }
     apps.open++;
     const def = WORKFLOWS[r.kind as ApplicationKind];
-    const next = deadlinesOf(def, domainView(r), await loadHistory(ctx.tx, r.id), cal).sort((a, b) => a.expiresAt.localeCompare(b.expiresAt))[0];
+    const next = deadlinesOf(def, domainView(r), histories.get(r.id)!, cal).sort((a, b) => a.expiresAt.localeCompare(b.expiresAt))[0];
     if (!next) continue;
     if (ctx.now.getTime() >= Date.parse(next.expiresAt)) apps.overdue++;
     else if (next.dueDate <= today) apps.dueToday++;

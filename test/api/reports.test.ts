@@ -8,7 +8,13 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startWorld, type World } from "./harness.js";
 import { documents } from "./authz-cases/workflows.js";
-import { addCalendarDays, civilDateOf, startOfCivilDay } from "../../src/domain/working-days/index.js";
+import { sql } from "kysely";
+import { addCalendarDays, addWorkingDays, civilDateOf, startOfCivilDay } from "../../src/domain/working-days/index.js";
+import { WORKFLOWS } from "../../src/domain/workflows/index.js";
+import { deadlinesOf } from "../../src/domain/workflows/engine.js";
+import type { ApplicationKind } from "../../src/domain/workflows/types.js";
+import { domainView, loadHistory } from "../../src/services/applications.js";
+import { loadCalendar } from "../../src/services/calendar.js";
 
 type Row = { kind: "connection" | "request"; action: "allow" | "block"; reason: string; tls: "bump" | "splice" | null; categories: string[]; host: string; at?: Date };
 
@@ -121,6 +127,44 @@ describe("reports API", () => {
     assert.equal(sum, 2, "only the two records of the last hour");
     assert.deepEqual(r.json.traffic.topBlocked, [{ host: "casino.example", count: 1 }]);
     assert.doesNotMatch(r.body, /10\.1\.2\.3/);
+  });
+
+  test("ok/the dashboard's deadline counts over several applications equal each application's own nearest deadline", async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const ch = await w.call(w.tokens.operator_staff, "POST", "/api/applications/channel-connection", { document: documents.channel(), operatorId: w.ids.opA });
+      assert.equal(ch.status, 201, ch.body);
+      made.push(ch.json.id);
+    }
+    // Two of them were submitted three months ago: their deadlines have passed.
+    for (const id of made.slice(0, 2)) {
+      await w.store.db.updateTable("application_event").set({ at: sql`at - interval '90 days'` }).where("application_id", "=", id).execute();
+      await w.store.db.updateTable("application").set({ submitted_at: sql`submitted_at - interval '90 days'` }).where("id", "=", id).execute();
+    }
+    // Expected: every open application on its own, its history read alone (the per-application path).
+    const expected = await w.store.db.transaction().execute(async (tx) => {
+      const cal = await loadCalendar(tx);
+      const now = new Date();
+      const today = civilDateOf(now);
+      const weekEnd = addWorkingDays(today, 5, cal);
+      const e = { open: 0, dueToday: 0, dueThisWeek: 0, overdue: 0 };
+      for (const r of await tx.selectFrom("application").selectAll().where("kind", "!=", "incident").execute()) {
+        const def = WORKFLOWS[r.kind as ApplicationKind];
+        if (def.final.includes(r.state)) continue;
+        e.open++;
+        const next = deadlinesOf(def, domainView(r), await loadHistory(tx, r.id), cal).sort((a, b) => a.expiresAt.localeCompare(b.expiresAt))[0];
+        if (!next) continue;
+        if (now.getTime() >= Date.parse(next.expiresAt)) e.overdue++;
+        else if (next.dueDate <= today) e.dueToday++;
+        else if (next.dueDate <= weekEnd) e.dueThisWeek++;
+      }
+      return e;
+    });
+    assert.ok(expected.open >= 5, "four channel connections and the pending complaint");
+    assert.ok(expected.overdue >= 2, "the two back-dated applications are overdue");
+    const r = await w.call(w.tokens.sts_engineer, "GET", "/api/reports/overview");
+    assert.equal(r.status, 200, r.body);
+    assert.deepEqual(r.json.applications, expected);
   });
 
   test("fail/a reversed or malformed period is a problem+json 400; other roles are refused", async () => {
