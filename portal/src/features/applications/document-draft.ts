@@ -5,7 +5,6 @@
  * value by its JSON pointer, the same pointers the API's validation errors use.
  */
 import type { TSchema } from "@sinclair/typebox";
-import { isChoice } from "./vocabulary.js";
 
 export type Draft = string | boolean | string[] | Draft[] | { [k: string]: Draft };
 export type Obj = { [k: string]: Draft };
