@@ -191,4 +191,6 @@ process.on("message", (m: ToWorker) => {
 // The primary went away without a stop: close and exit.
 process.on("disconnect", () => void stop());
 process.on("SIGTERM", () => void stop());
+// Ctrl-C reaches the whole process group: the primary stops the workers itself, after their last batch.
+process.on("SIGINT", () => {});
 send({ t: "ready" });

@@ -19,7 +19,8 @@ import cluster, { type Worker } from "node:cluster";
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { PolicySnapshot } from "../gateway-core/snapshot.js";
 import type { DecisionRecord, DecisionSink } from "./decision-log.js";
 import type { LeafSource } from "./proxy.js";
@@ -93,9 +94,14 @@ export interface GatewayCluster {
   stop(): Promise<void>;
 }
 
-function workerEntry(): string {
+function workerExec(): { exec: string; execArgv: string[] } {
   const here = fileURLToPath(import.meta.url);
-  return join(here, "..", here.endsWith(".ts") ? "cluster-worker.ts" : "cluster-worker.js");
+  if (!here.endsWith(".ts")) return { exec: join(here, "..", "cluster-worker.js"), execArgv: process.execArgv };
+  // From the TypeScript sources the workers need the loader the primary runs under; a primary that registered
+  // it in-process (bin/qaqpa.mjs without a build) has no --import flag for the workers to inherit.
+  const inherited = process.execArgv.some((a) => a.includes("tsx"));
+  const loader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  return { exec: join(here, "..", "cluster-worker.ts"), execArgv: inherited ? process.execArgv : [...process.execArgv, "--import", loader] };
 }
 
 /** Start N workers listening on host:port (0 = one free port shared by all), each running `snapshot`. */
@@ -103,7 +109,7 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
   if (!cluster.isPrimary) throw new Error("startGatewayCluster runs in the primary process");
   if (!Number.isInteger(o.workers) || o.workers < 1) throw new Error(`workers must be a positive integer, got ${o.workers}`);
   cluster.schedulingPolicy = o.scheduling === "rr" ? cluster.SCHED_RR : cluster.SCHED_NONE;
-  cluster.setupPrimary({ exec: workerEntry(), args: [], silent: false });
+  cluster.setupPrimary({ ...workerExec(), args: [], silent: false });
 
   const dir = mkdtempSync(join(tmpdir(), "qaqpa-gateway-"));
   mkdirSync(dir, { recursive: true });
@@ -126,6 +132,9 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
   };
   let caActive = o.leaves() !== null;
   let stopping = false;
+  /** Workers that died before listening, in a row: past a few, the cause is not transient — stop replacing them. */
+  let earlyDeaths = 0;
+  let broken: string | null = null;
   let port = o.port;
 
   const onMessage = (w: Worker, m: FromWorker) => {
@@ -183,11 +192,15 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
     live.set(worker.id, { worker, snapshotId: "", listening: false, failed: null, flushed: 0 });
     worker.on("message", (m: FromWorker) => onMessage(worker, m));
     worker.on("error", () => {});
-    worker.once("exit", () => {
+    worker.once("exit", (code, signal) => {
+      const entry = live.get(worker.id);
       live.delete(worker.id);
+      if (entry && !entry.listening) earlyDeaths++;
+      else if (entry) earlyDeaths = 0;
+      if (earlyDeaths >= 3) broken ??= `gateway workers exit before listening (last: ${signal ?? `code ${code}`})`;
       notify();
       // A worker that died on its own is replaced; one asked to stop is not.
-      if (!stopping) spawn();
+      if (!stopping && !broken) spawn();
     });
     return worker;
   };
@@ -197,6 +210,11 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
     new Promise<void>((resolve, reject) => {
       if (cond()) return resolve();
       const check = () => {
+        if (broken) {
+          waiters.delete(check);
+          clearTimeout(t);
+          return reject(new Error(broken));
+        }
         if (!cond()) return;
         waiters.delete(check);
         clearTimeout(t);
@@ -215,7 +233,14 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
     await until(() => live.size === o.workers && [...live.values()].every((e) => e.listening && e.snapshotId === current.snapshotId), "start");
   } catch (e) {
     stopping = true;
-    for (const { worker } of live.values()) worker.process.kill("SIGKILL");
+    await Promise.all(
+      [...live.values()].map(({ worker }) => {
+        if (worker.isDead()) return undefined;
+        const gone = new Promise((r) => worker.once("exit", r));
+        worker.process.kill("SIGKILL");
+        return gone;
+      }),
+    );
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }

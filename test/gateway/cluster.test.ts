@@ -151,3 +151,14 @@ describe("gateway.workers configuration", () => {
     assert.throws(() => load("", { QAQPA_GATEWAY_WORKERS: "-2" }), ConfigError);
   });
 });
+
+describe("gateway cluster start failures", () => {
+  test("fail/workers that cannot listen make the start fail instead of being replaced forever", async () => {
+    // 192.0.2.1 (TEST-NET-1) is no address of this machine: every worker's listen fails.
+    await assert.rejects(
+      startGatewayCluster({ workers: 2, host: "192.0.2.1", port: 0, hosts: {}, portalUrl: "http://portal.test", snapshot: policy(["news"]), leaves: () => null, sink: new MemorySink(), onDetection: () => {} }),
+      /exit before listening/,
+    );
+    assert.equal(Object.keys(nodeCluster.workers ?? {}).length, 0, "no worker is left running");
+  });
+});
