@@ -1,0 +1,156 @@
+/**
+ * The multi-node mode on loopback with the real NATS JetStream: one control plane (the all-in-one with a bus
+ * section) and two gateway nodes that have no store. A policy change reaches both nodes; their decisions land in
+ * the store exactly once; a node holding the node credential bumps with leaves from the control plane, one without
+ * it splices; a node restarted while NATS is unreachable serves its persisted snapshot and keeps its records in
+ * its spool until the bus is back; a node with no snapshot at all fails closed.
+ */
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { sql } from "kysely";
+import { defaultConfig } from "../../src/config.js";
+import { startAllInOne, type Running } from "../../src/app.js";
+import { connectNatsBus } from "../../src/bus/nats.js";
+import { startGatewayNode, type GatewayNode } from "../../src/gateway/node.js";
+import { startOrigins, type Origins } from "../gateway/origin.js";
+import { adminToken, apiClient, curl } from "./support.js";
+import { NATS_URL, closedPort, natsSkip, testNamespace, until } from "../bus/support.js";
+
+const skip = await natsSkip();
+
+describe("multi-node: a control plane and two gateway nodes over NATS JetStream", { skip }, () => {
+  const ns = testNamespace("e2e");
+  const credential = randomBytes(32);
+  let dir: string;
+  let app: Running;
+  let origins: Origins;
+  let token: string;
+  const nodes = new Map<string, GatewayNode>();
+  const api = apiClient(() => app, () => token);
+  const proxyOf = (n: GatewayNode) => `http://127.0.0.1:${n.port}`;
+
+  const startNode = async (name: string, o: { bus?: string; credential?: boolean; stateDir?: string } = {}) => {
+    const node = await startGatewayNode({
+      name,
+      stateDir: o.stateDir ?? join(dir, name),
+      connectBus: () => connectNatsBus({ servers: [o.bus ?? NATS_URL], namespace: ns.namespace, name }),
+      ...(o.credential === false ? {} : { credential }),
+      listen: { host: "127.0.0.1", port: 0, hosts: { "tools.example": ["127.0.0.1"] }, portalUrl: "http://portal.example", upstreamCa: [origins.caPem] },
+      pollMs: 500,
+    });
+    nodes.set(name, node);
+    return node;
+  };
+  const stopNode = async (name: string) => {
+    await nodes.get(name)?.stop();
+    nodes.delete(name);
+  };
+  const logged = async (pathPrefix: string) =>
+    Number((await sql<{ n: number }>`select count(*)::int as n from decision_log where host = 'tools.example' and path like ${pathPrefix + "%"}`.execute(app.store.db)).rows[0]!.n);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "qaqpa-e2e-multi-node-"));
+    origins = await startOrigins(["tools.example"]);
+    const credentialFile = join(dir, "node-credential");
+    writeFileSync(credentialFile, credential.toString("base64"));
+    const cfg = defaultConfig();
+    cfg.dataDir = join(dir, "control-plane");
+    cfg.http.port = 0;
+    cfg.proxy.port = 0;
+    cfg.proxy.hosts = { "tools.example": ["127.0.0.1"] };
+    cfg.proxy.upstreamCaFiles = [origins.caFile];
+    cfg.bus = { servers: [NATS_URL], namespace: ns.namespace, nodeCredentialFile: credentialFile };
+    app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: "e2e admin password" });
+    token = await adminToken(app, "e2e admin password", "e2e");
+    await app.controlPlane!.ready;
+    await startNode("node-a");
+    await startNode("node-b", { credential: false });
+  });
+  after(async () => {
+    for (const name of [...nodes.keys()]) await stopNode(name);
+    await app?.stop();
+    await origins?.close();
+    await ns.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("ok/a policy change made on the control plane reaches both nodes", async () => {
+    const [a, b] = [nodes.get("node-a")!, nodes.get("node-b")!];
+    const first = app.gateway.snapshot()!.id;
+    await until(() => a.snapshot()?.id === first && b.snapshot()?.id === first, "both nodes on the control plane's snapshot");
+    let r = await curl(["-x", proxyOf(a), `http://tools.example:${origins.httpPort}/uncategorised`]);
+    assert.match(r.out, /\n403$/, "uncategorised is blocked");
+
+    assert.equal((await api("POST", "/categories/overrides", { action: "add", pattern: "tools.example", category: "software-development", reason: "test directory" })).status, 201);
+    await app.gateway.refresh();
+    const next = app.gateway.snapshot()!.id;
+    assert.notEqual(next, first);
+    await until(() => a.snapshot()?.id === next && b.snapshot()?.id === next, "both nodes on the new snapshot");
+    for (let i = 0; i < 3; i++) {
+      r = await curl(["-x", proxyOf(a), `http://tools.example:${origins.httpPort}/a${i}`]);
+      assert.match(r.out, /\n200$/, r.err);
+      r = await curl(["-x", proxyOf(b), `http://tools.example:${origins.httpPort}/b${i}`]);
+      assert.match(r.out, /\n200$/, r.err);
+    }
+  });
+
+  test("ok/decisions from both nodes land in the store exactly once, detections in the p.13 workflow", async () => {
+    for (const n of nodes.values()) await n.flush();
+    await until(async () => (await logged("/a")) >= 3 && (await logged("/b")) >= 3, "both nodes' records in the store");
+    // Everything the nodes published is committed once the stream holds nothing for the control plane.
+    const batches = await app.store.db.selectFrom("bus_batch").select(["node"]).execute();
+    assert.deepEqual([...new Set(batches.map((x) => x.node))].sort(), ["node-a", "node-b"]);
+    const rows = await sql<{ path: string; kind: string; ref: string; snapshot_id: string }>`select path, kind, ref, snapshot_id from decision_log where host = 'tools.example' order by id`.execute(app.store.db);
+    assert.equal(await logged("/a"), 3, JSON.stringify(rows.rows));
+    assert.equal(await logged("/b"), 3);
+    const u = await api("GET", "/unknown-sources");
+    const seen = u.json.items.find((x: { address: string }) => x.address === "127.0.0.1");
+    assert.ok(seen && seen.hits >= 7, "the nodes' unknown-source detections reach the workflow");
+  });
+
+  test("ok/p.21–23: a node with the node credential bumps with a leaf from the control plane; one without it splices", async () => {
+    const init = await api("POST", "/ca/init", {});
+    assert.equal(init.status, 201, JSON.stringify(init.json));
+    const rootId = init.json.root.id;
+    assert.equal((await api("POST", `/ca/certificates/${rootId}/publish`)).status, 200);
+    assert.equal((await api("POST", `/ca/certificates/${rootId}/activate`, { minPublicationLeadDays: 0 })).status, 200);
+    const rootFile = join(dir, "root.pem");
+    writeFileSync(rootFile, await (await fetch(app.urls.api + "/ca/root.pem", { headers: { authorization: `Bearer ${token}` } })).text());
+    await until(async () => /origin https tools\.example/.test((await curl(["--cacert", rootFile, "-x", proxyOf(nodes.get("node-a")!), `https://tools.example:${origins.httpsPort}/bumped`])).out), "node-a bumping with the gateway CA", 30_000);
+    const spliced = await curl(["--cacert", origins.caFile, "-x", proxyOf(nodes.get("node-b")!), `https://tools.example:${origins.httpsPort}/spliced`]);
+    assert.match(spliced.out, /origin https tools\.example\/spliced/, "without the credential the origin's own certificate: " + spliced.err);
+  });
+
+  test("ok/a node restarted while NATS is unreachable serves its persisted snapshot; its records wait in its spool", async () => {
+    const id = app.gateway.snapshot()!.id;
+    await stopNode("node-a");
+    const down = `nats://127.0.0.1:${await closedPort()}`;
+    const a = await startNode("node-a", { bus: down });
+    assert.equal(a.snapshot()?.id, id, "the persisted snapshot, verified against its id");
+    assert.equal(a.connected(), false);
+    const r = await curl(["-x", proxyOf(a), `http://tools.example:${origins.httpPort}/offline`]);
+    assert.match(r.out, /\n200$/, "the policy of the persisted snapshot: " + r.err);
+    await assert.rejects(a.flush(), /wait in the spool/);
+    await stopNode("node-a");
+    assert.ok(readdirSync(join(dir, "node-a", "spool")).some((f) => f.endsWith(".json")), "the record is spooled on the node's disk");
+
+    // The bus is back: the spooled record is published and committed once.
+    const again = await startNode("node-a");
+    await until(() => again.connected(), "node-a connected to the bus again");
+    await again.flush();
+    await until(async () => (await logged("/offline")) >= 1, "the spooled record in the store");
+    assert.equal(await logged("/offline"), 1);
+  });
+
+  test("ok/a node with no snapshot and no bus fails closed", async () => {
+    const n = await startNode("node-c", { bus: `nats://127.0.0.1:${await closedPort()}` });
+    assert.equal(n.snapshot(), null);
+    const r = await curl(["-i", "-x", proxyOf(n), `http://tools.example:${origins.httpPort}/`]);
+    assert.match(r.out, /x-qaqpa-reason: policy-unavailable/i);
+    assert.match(r.out, /\n403$/);
+  });
+});
