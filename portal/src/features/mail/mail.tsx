@@ -14,15 +14,31 @@ import { Empty, Loading, ProblemMessage } from "../../components/states.js";
 import { Confirm } from "../../components/dialog.js";
 import { TextArea } from "../../components/fields.js";
 import { formatDateTime, formatNumber } from "../../i18n/format.js";
+import type { AnomalyCode } from "../../../../src/mail/policy/detector.js";
 import { mail, type MailAction, type MailSuspension, type MailSystem } from "./api.js";
 
 function statusLabel(t: TFunction, s: MailSystem["status"]): string {
   return { active: t("mail.status.active"), suspended: t("mail.status.suspended"), disconnected: t("mail.status.disconnected") }[s];
 }
 
+/** The detector's reasons (src/mail/policy/detector.ts, AnomalyCode) in the reader's language. */
+function codeLabel(t: TFunction, code: string): string {
+  const labels: Record<AnomalyCode, string> = {
+    "messages-per-minute": t("mail.code.messagesPerMinute"),
+    "messages-per-hour": t("mail.code.messagesPerHour"),
+    "recipients-per-minute": t("mail.code.recipientsPerMinute"),
+    "recipients-per-hour": t("mail.code.recipientsPerHour"),
+    "bytes-per-hour": t("mail.code.bytesPerHour"),
+    "above-baseline": t("mail.code.aboveBaseline"),
+    "bounce-share": t("mail.code.bounceShare"),
+    "defer-share": t("mail.code.deferShare"),
+  };
+  return labels[code as AnomalyCode] ?? code;
+}
+
 function reasonsText(t: TFunction, s: MailSuspension): string {
   if (s.reasons.length === 0) return s.note ? s.note : t("mail.manual");
-  return s.reasons.map((r) => t("mail.reason", { code: r.code, observed: formatNumber(r.observed), limit: formatNumber(r.limit) })).join("; ");
+  return s.reasons.map((r) => t("mail.reason", { code: codeLabel(t, r.code), observed: formatNumber(r.observed), limit: formatNumber(r.limit) })).join("; ");
 }
 
 export function MailPage() {
