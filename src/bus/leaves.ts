@@ -12,28 +12,20 @@
  * stable protected namespaces) and never the intermediate's key.
  */
 import { createSealer, type Sealer } from "../secrets/sealer.js";
-import type { MintedLeaf } from "../ca/leaf.js";
 import type { LeafSource } from "../gateway/proxy.js";
+import { cachedLeaves, leafFromWire, leafToWire, type LeafWire } from "../gateway/leaf-wire.js";
 import type { Bus } from "./bus.js";
 
 const SUBJECT = "leaf";
 /** A request older (or newer) than this is refused: a replayed request is useless anyway (the reply is sealed). */
 const FRESH_MS = 5 * 60_000;
 const TIMEOUT_MS = 5_000;
-const LEAF_TTL_MS = 10 * 60_000;
-const LEAF_MAX = 10_000;
 
 interface LeafRequest {
   name: string;
   keyType: "ecdsa" | "rsa";
   at: number;
   proof: string;
-}
-/** What a leaf crosses the wire as: the cluster's leaf message (leaf then chain, DER in base64; key PEM). */
-interface LeafWire {
-  epoch: number;
-  ders: string[];
-  keyPem: string;
 }
 
 export function credentialSealer(credential: Uint8Array): Sealer {
@@ -62,8 +54,7 @@ export function serveLeaves(bus: Bus, credential: Uint8Array, leaves: () => Leaf
     if (!src) return fail("no active issuing CA");
     try {
       const leaf = await src.get(r.name, r.keyType);
-      const wire: LeafWire = { epoch: leaf.epoch, ders: [leaf.der, ...leaf.chain].map((d) => d.toString("base64")), keyPem: leaf.key.privateKeyPem() };
-      return Buffer.from(JSON.stringify({ sealed: sealer.seal(JSON.stringify(wire), replyContext(r)) }));
+      return Buffer.from(JSON.stringify({ sealed: sealer.seal(JSON.stringify(leafToWire(leaf)), replyContext(r)) }));
     } catch (e) {
       return fail((e as Error).message);
     }
@@ -73,40 +64,11 @@ export function serveLeaves(bus: Bus, credential: Uint8Array, leaves: () => Leaf
 /** Gateway node: leaves from the control plane, cached per name and key type, concurrent misses collapsed. */
 export function busLeaves(bus: Bus, credential: Uint8Array): LeafSource & { clear(): void } {
   const sealer = credentialSealer(credential);
-  const cache = new Map<string, { leaf: MintedLeaf; until: number }>();
-  const inflight = new Map<string, Promise<MintedLeaf>>();
-  const fetchLeaf = async (name: string, keyType: "ecdsa" | "rsa"): Promise<MintedLeaf> => {
+  return cachedLeaves(async (name, keyType) => {
     const at = Date.now();
     const req: LeafRequest = { name, keyType, at, proof: sealer.seal("", requestContext({ name, keyType, at })) };
     const reply = JSON.parse(Buffer.from(await bus.request(SUBJECT, Buffer.from(JSON.stringify(req)), TIMEOUT_MS)).toString("utf8")) as { sealed?: string; error?: string };
     if (!reply.sealed) throw new Error(`leaf for ${name}: ${reply.error ?? "no answer"}`);
-    const wire = JSON.parse(sealer.open(reply.sealed, replyContext({ name, keyType, at })).toString("utf8")) as LeafWire;
-    const ders = wire.ders.map((b) => Buffer.from(b, "base64"));
-    // Only what the TLS path reads: the leaf DER, its chain and the leaf key's PEM.
-    return { name, keyType, epoch: wire.epoch, der: ders[0]!, chain: ders.slice(1), key: { privateKeyPem: () => wire.keyPem } } as unknown as MintedLeaf;
-  };
-  return {
-    get(name, keyType) {
-      const key = `${keyType}:${name}`;
-      const hit = cache.get(key);
-      if (hit && hit.until > Date.now()) return Promise.resolve(hit.leaf);
-      const running = inflight.get(key);
-      if (running) return running;
-      const p = fetchLeaf(name, keyType).then(
-        (leaf) => {
-          inflight.delete(key);
-          if (cache.size >= LEAF_MAX) cache.delete(cache.keys().next().value!);
-          cache.set(key, { leaf, until: Date.now() + LEAF_TTL_MS });
-          return leaf;
-        },
-        (e: Error) => {
-          inflight.delete(key);
-          throw e;
-        },
-      );
-      inflight.set(key, p);
-      return p;
-    },
-    clear: () => cache.clear(),
-  };
+    return leafFromWire(name, keyType, JSON.parse(sealer.open(reply.sealed, replyContext({ name, keyType, at })).toString("utf8")) as LeafWire);
+  });
 }

@@ -10,7 +10,8 @@ import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
 import { PolicySnapshot } from "../gateway-core/snapshot.js";
 import type { MintedLeaf } from "../ca/leaf.js";
-import { Gateway, type LeafSource } from "./proxy.js";
+import { Gateway } from "./proxy.js";
+import { cachedLeaves, leafFromWire } from "./leaf-wire.js";
 import { createResolver } from "./resolver.js";
 import type { DecisionRecord } from "./decision-log.js";
 import type { FromWorker, ToWorker, WorkerConfig, WorkerDetection } from "./cluster.js";
@@ -38,47 +39,17 @@ function load(file: string, snapshotId: string): void {
 }
 
 // ------------------------------------------------------------------ leaves from the primary
-const LEAF_TTL_MS = 10 * 60_000;
-const LEAF_MAX = 10_000;
-const leafCache = new Map<string, { leaf: MintedLeaf; until: number }>();
-const inflight = new Map<string, Promise<MintedLeaf>>();
 const pending = new Map<number, { resolve(l: MintedLeaf): void; reject(e: Error): void }>();
 let nextId = 1;
 
-function leafOf(m: Extract<ToWorker, { t: "leaf"; ok: true }>): MintedLeaf {
-  const ders = m.ders.map((b) => Buffer.from(b, "base64"));
-  const keyPem = m.keyPem;
-  // Only what the TLS path reads: the leaf DER, its chain and the leaf key's PEM.
-  return { name: m.name, keyType: m.keyType, epoch: m.epoch, der: ders[0]!, chain: ders.slice(1), key: { privateKeyPem: () => keyPem } } as unknown as MintedLeaf;
-}
-
-const leaves: LeafSource = {
-  get(name, keyType) {
-    const key = `${keyType}:${name}`;
-    const hit = leafCache.get(key);
-    if (hit && hit.until > Date.now()) return Promise.resolve(hit.leaf);
-    const running = inflight.get(key);
-    if (running) return running;
-    const id = nextId++;
-    const p = new Promise<MintedLeaf>((resolve, reject) => {
+const leaves = cachedLeaves(
+  (name, keyType) =>
+    new Promise<MintedLeaf>((resolve, reject) => {
+      const id = nextId++;
       pending.set(id, { resolve, reject });
       send({ t: "leaf", id, name, keyType });
-    }).then(
-      (leaf) => {
-        inflight.delete(key);
-        if (leafCache.size >= LEAF_MAX) leafCache.delete(leafCache.keys().next().value!);
-        leafCache.set(key, { leaf, until: Date.now() + LEAF_TTL_MS });
-        return leaf;
-      },
-      (e: Error) => {
-        inflight.delete(key);
-        throw e;
-      },
-    );
-    inflight.set(key, p);
-    return p;
-  },
-};
+    }),
+);
 
 // ------------------------------------------------------------------ batches to the primary
 let records: DecisionRecord[] = [];
@@ -168,13 +139,13 @@ process.on("message", (m: ToWorker) => {
       break;
     case "ca":
       caActive = m.active;
-      if (!m.active) leafCache.clear();
+      if (!m.active) leaves.clear();
       break;
     case "leaf": {
       const p = pending.get(m.id);
       if (!p) break;
       pending.delete(m.id);
-      if (m.ok) p.resolve(leafOf(m));
+      if (m.ok) p.resolve(leafFromWire(m.name, m.keyType, m));
       else p.reject(new Error(m.error));
       break;
     }

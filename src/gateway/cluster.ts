@@ -24,6 +24,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { PolicySnapshot } from "../gateway-core/snapshot.js";
 import type { DecisionRecord, DecisionSink } from "./decision-log.js";
 import type { LeafSource } from "./proxy.js";
+import { leafToWire } from "./leaf-wire.js";
 
 /** What a worker needs besides the snapshot; plain data (it crosses the IPC channel). */
 export interface WorkerConfig {
@@ -173,7 +174,7 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
           break;
         }
         src.get(m.name, m.keyType).then(
-          (leaf) => reply({ t: "leaf", id: m.id, ok: true, name: m.name, keyType: m.keyType, epoch: leaf.epoch, ders: [leaf.der, ...leaf.chain].map((d) => d.toString("base64")), keyPem: leaf.key.privateKeyPem() }),
+          (leaf) => reply({ t: "leaf", id: m.id, ok: true, name: m.name, keyType: m.keyType, ...leafToWire(leaf) }),
           (e: Error) => reply({ t: "leaf", id: m.id, ok: false, error: e.message }),
         );
         break;
