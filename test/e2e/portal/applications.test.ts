@@ -375,7 +375,7 @@ describe("portal: applications, incidents, unknown sources, policies, guides", {
 
   test("kk, ru, en: every page passes axe and is saved as a screenshot", async () => {
     await login("admin", ADMIN_PASSWORD);
-    const pages = ["/applications", applicationPath, "/applications/new?kind=channel-connection", "/incidents", "/unknown-sources", "/tasks", "/policies", "/guides/root-certificate"];
+    const pages = ["/applications", applicationPath, "/applications/new?kind=channel-connection", "/applications/new?kind=access-policy", "/incidents", "/incidents/new", "/unknown-sources", "/tasks", "/policies", "/guides/root-certificate"];
     const names: Record<string, string> = { kk: "Қазақша", ru: "Русский", en: "English" };
     const title: Record<string, string> = { kk: "Өтінімдер", ru: "Заявки", en: "Applications" };
     for (const lang of ["kk", "ru", "en"] as const) {
@@ -386,7 +386,7 @@ describe("portal: applications, incidents, unknown sources, policies, guides", {
         await go(p);
         await page.waitForTimeout(150);
         await check(`${lang} ${p}`);
-        const name = p === applicationPath ? "application" : p.slice(1).replace(/\?.*$/, "").replaceAll("/", "-");
+        const name = p === applicationPath ? "application" : p.slice(1).replace("?kind=", "-").replaceAll("/", "-");
         await screenshot(page, `${lang}-${name}`);
       }
     }
