@@ -109,3 +109,24 @@ export const MailActionResult = Type.Object({
   /** queue ids moved by the action: held, released to delivery, or deleted */
   queueIds: Type.Array(Type.String()),
 });
+
+/** SPF / DKIM / DMARC results of one inbound message (metadata only). */
+export const MailAuthResultView = Type.Object({
+  id: Uuid,
+  receivedAt: Instant,
+  clientAddress: Type.String(),
+  helo: Type.Union([Type.String(), Type.Null()]),
+  mailFrom: Type.Union([Type.String(), Type.Null()]),
+  headerFromDomain: Type.Union([Type.String(), Type.Null()]),
+  messageId: Type.Union([Type.String(), Type.Null()]),
+  spf: Type.String(),
+  dkim: Type.String(),
+  dkimDomains: Type.Array(Type.String()),
+  dmarc: Type.String(),
+  dmarcPolicy: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const MailAuthResultQuery = Type.Composite(
+  [PageQuery, Type.Object({ dmarc: Type.Optional(Type.Union(["pass", "fail", "none", "temperror", "permerror"].map((v) => Type.Literal(v)), { description: "only messages with this DMARC result" })) })],
+  { additionalProperties: false },
+);

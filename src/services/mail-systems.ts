@@ -183,6 +183,35 @@ export async function mailSystemStats(store: Store, ctx: Ctx, id: string, q: { h
   return { mailSystemId: sys.id, hours: rows.map((r) => ({ hour: iso(r.hour), sent: r.sent, deferred: r.deferred, bounced: r.bounced, other: r.other })), totals, live };
 }
 
+/** Authentication results of the inbound mail for a system's domains, newest first (metadata only). */
+export async function mailAuthResults(ctx: Ctx, id: string, q: { dmarc?: string; limit: number; offset: number }) {
+  requirePermission(ctx.principal, "mail.read");
+  const sys = await findSystem(ctx, id);
+  let base = ctx.tx.selectFrom("mail_auth_result").where("mail_system_id", "=", sys.id);
+  if (q.dmarc) base = base.where("dmarc", "=", q.dmarc);
+  const { n } = await base.select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow();
+  const rows = await base.selectAll().orderBy("received_at", "desc").orderBy("id").limit(q.limit).offset(q.offset).execute();
+  return {
+    items: rows.map((r) => ({
+      id: r.id,
+      receivedAt: iso(r.received_at),
+      clientAddress: r.client_address,
+      helo: r.helo,
+      mailFrom: r.mail_from,
+      headerFromDomain: r.header_from_domain,
+      messageId: r.message_id,
+      spf: r.spf,
+      dkim: r.dkim,
+      dkimDomains: r.dkim_domains,
+      dmarc: r.dmarc,
+      dmarcPolicy: r.dmarc_policy,
+    })),
+    total: n,
+    limit: q.limit,
+    offset: q.offset,
+  };
+}
+
 type Action = "suspend" | "release" | "delete-held";
 
 /**

@@ -120,6 +120,10 @@ describe("mail control plane on the store with a real Postfix", { skip }, () => 
     assert.match(orgA.messages[0]!.data.toString("latin1"), /^Authentication-Results: ugem\.test\.kz;.*spf=pass/ms);
     const rows = await w.store.db.selectFrom("mail_auth_result").selectAll().execute();
     assert.deepEqual(rows.map((x) => [x.mail_system_id, x.client_address, x.spf, x.message_id]), [[systemId, UNKNOWN_IP, "pass", "gw-2@sender.example"]]);
+    const api = await w.call(w.tokens.organisation_staff, "GET", `/api/mail/systems/${systemId}/auth-results`);
+    assert.deepEqual(api.json.items.map((x: { spf: string; dmarc: string; mailFrom: string; headerFromDomain: string }) => [x.spf, x.dmarc, x.mailFrom, x.headerFromDomain]), [["pass", "none", "bob@sender.example", "sender.example"]]);
+    assert.equal((await w.call(w.tokens.organisation_staff, "GET", `/api/mail/systems/${systemId}/auth-results?dmarc=fail`)).json.total, 0);
+    assert.equal((await w.call(w.tokens.organisationB, "GET", `/api/mail/systems/${systemId}/auth-results`)).status, 404, "another organisation's results are not shown");
     await until(async () => {
       await gw.flushStats();
       const s = await w.call(w.tokens.organisation_staff, "GET", `/api/mail/systems/${systemId}/stats`);

@@ -6,7 +6,7 @@
 import type { ApiDeps, App, RouteFn } from "../server.js";
 import { principalOrThrow, tx } from "../server.js";
 import { IdParams, Page } from "../../contract/common.js";
-import { DkimRecords, MailActionResult, MailStatsQuery, MailSuspendBody, MailSuspensionQuery, MailSuspensionView, MailSystemQuery, MailSystemStats, MailSystemView } from "../../contract/mail.js";
+import { DkimRecords, MailActionResult, MailAuthResultQuery, MailAuthResultView, MailStatsQuery, MailSuspendBody, MailSuspensionQuery, MailSuspensionView, MailSystemQuery, MailSystemStats, MailSystemView } from "../../contract/mail.js";
 import * as mail from "../../services/mail-systems.js";
 
 const tags = ["mail"];
@@ -25,6 +25,10 @@ export function mailRoutes(deps: ApiDeps) {
     route(
       { method: "GET", url: "/api/mail/systems/:id/stats", access: "mail.read", schema: { tags, summary: "Delivery outcomes per hour from the Postfix log; live counters and queued messages from the policy service", params: IdParams, querystring: MailStatsQuery, response: { 200: MailSystemStats } } },
       (req) => tx(deps, req, (ctx) => mail.mailSystemStats(deps.store, ctx, req.params.id, req.query)),
+    );
+    route(
+      { method: "GET", url: "/api/mail/systems/:id/auth-results", access: "mail.read", schema: { tags, summary: "SPF / DKIM / DMARC results of inbound mail for the system's domains, newest first (metadata, never bodies)", params: IdParams, querystring: MailAuthResultQuery, response: { 200: Page(MailAuthResultView) } } },
+      (req) => tx(deps, req, (ctx) => mail.mailAuthResults(ctx, req.params.id, req.query)),
     );
     route({ method: "GET", url: "/api/mail/suspensions", access: "mail.read", schema: { tags, summary: "Suspensions (UGEM p.12), newest first", querystring: MailSuspensionQuery, response: { 200: Page(MailSuspensionView) } } }, (req) =>
       tx(deps, req, (ctx) => mail.listMailSuspensions(ctx, req.query)),

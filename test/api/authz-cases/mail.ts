@@ -47,6 +47,7 @@ export const CASES: Record<string, Case> = {
   "GET /api/mail/systems/:id": read(""),
   "GET /api/mail/systems/:id/dkim": read("/dkim"),
   "GET /api/mail/systems/:id/stats": read("/stats"),
+  "GET /api/mail/systems/:id/auth-results": read("/auth-results?dmarc=fail"),
   "GET /api/mail/suspensions": { own: async (w) => (await systems(w), { method: "GET", url: "/api/mail/suspensions?open=true" }) },
   "POST /api/mail/systems/:id/suspend": {
     own: async (w) => ({ method: "POST", url: `/api/mail/systems/${(await systems(w)).a}/suspend`, body: { note: "review" } }),
