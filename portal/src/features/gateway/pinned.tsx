@@ -63,16 +63,14 @@ export function PinnedPage() {
       <PageHeader title={t("pinned.title")} lead={t("pinned.lead")} />
       <div className="panel">
         <h2 className="section-title">{t("pinned.reasonsTitle")}</h2>
-        <dl className="facts">
-          <dt>
-            {reasonLabel(t, "client-rejected-certificate")} <span className="mono muted">client-rejected-certificate</span>
-          </dt>
-          <dd>{t("pinned.rejectedCertificateText")}</dd>
-          <dt>
-            {reasonLabel(t, "client-certificate-required")} <span className="mono muted">client-certificate-required</span>
-          </dt>
-          <dd>{t("pinned.certificateRequiredText")}</dd>
-        </dl>
+        <h3 className="small-title">
+          {reasonLabel(t, "client-rejected-certificate")} <span className="mono muted">client-rejected-certificate</span>
+        </h3>
+        <p>{t("pinned.rejectedCertificateText")}</p>
+        <h3 className="small-title">
+          {reasonLabel(t, "client-certificate-required")} <span className="mono muted">client-certificate-required</span>
+        </h3>
+        <p>{t("pinned.certificateRequiredText")}</p>
         <p className="muted">{t("pinned.privacy")}</p>
       </div>
       <div className="panel">
@@ -101,8 +99,16 @@ export function PinnedPage() {
             rows={list.data}
             rowKey={(c) => c.host}
             columns={[
-              { key: "host", header: t("pinned.host"), cell: (c) => <span className="mono">{c.host}</span> },
-              { key: "reasons", header: t("pinned.reasons"), cell: (c) => (c.reasons.length ? c.reasons.map((r) => reasonLabel(t, r)).join("; ") : "—") },
+              {
+                key: "host",
+                header: t("pinned.hostReasons"),
+                cell: (c) => (
+                  <>
+                    <span className="mono">{c.host}</span>
+                    {c.reasons.length > 0 && <div className="muted">{c.reasons.map((r) => reasonLabel(t, r)).join("; ")}</div>}
+                  </>
+                ),
+              },
               { key: "connections", header: t("pinned.connections"), className: "num", cell: (c) => formatNumber(c.connections) },
               { key: "organisations", header: t("pinned.organisations"), className: "num", cell: (c) => formatNumber(c.organisations) },
               { key: "first", header: t("pinned.firstSeen"), cell: (c) => (c.firstSeen ? formatDateTime(c.firstSeen) : "—") },
