@@ -69,7 +69,7 @@ function PemField({ label, value, onChange, error, path, required }: { label: st
   );
 }
 
-export function SchemaFields({ schema, value, onChange, errors, path = "/document", name = "" }: { schema: TSchema; value: Draft; onChange: (v: Draft) => void; errors: Record<string, string>; path?: string; name?: string }) {
+export function SchemaFields({ schema, value, onChange, errors, path = "/document", name = "", optional = false }: { schema: TSchema; value: Draft; onChange: (v: Draft) => void; errors: Record<string, string>; path?: string; name?: string; optional?: boolean }) {
   const { t } = useTranslation();
   const s = schema as Schema;
   const o = value as Obj;
@@ -84,6 +84,7 @@ export function SchemaFields({ schema, value, onChange, errors, path = "/documen
   return (
     <fieldset className="field-group">
       <legend>{t(`appField.${name}`)}</legend>
+      {optional && <p className="hint">{t("apps.optionalGroup")}</p>}
       {children}
     </fieldset>
   );
@@ -93,7 +94,7 @@ function Field({ name, schema, value, onChange, errors, path, required }: { name
   const { t } = useTranslation();
   const label = t(`appField.${name}`);
   const error = errorAt(errors, path);
-  if (schema.type === "object") return <SchemaFields schema={schema} value={value} onChange={onChange} errors={errors} path={path} name={name} />;
+  if (schema.type === "object") return <SchemaFields schema={schema} value={value} onChange={onChange} errors={errors} path={path} name={name} optional={!required} />;
   if (isCategoryList(name, schema)) return <CategoryChecklist label={label} value={value as string[]} onChange={onChange} error={error} path={path} />;
   if (schema.type === "array" && schema.items?.type === "object") {
     const list = value as Draft[];
