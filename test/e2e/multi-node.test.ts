@@ -33,7 +33,7 @@ describe("multi-node: a control plane and two gateway nodes over NATS JetStream"
   const api = apiClient(() => app, () => token);
   const proxyOf = (n: GatewayNode) => `http://127.0.0.1:${n.port}`;
 
-  const startNode = async (name: string, o: { bus?: string; credential?: boolean; stateDir?: string } = {}) => {
+  const startNode = async (name: string, o: { bus?: string; credential?: boolean; stateDir?: string; workers?: number } = {}) => {
     const node = await startGatewayNode({
       name,
       stateDir: o.stateDir ?? join(dir, name),
@@ -41,6 +41,7 @@ describe("multi-node: a control plane and two gateway nodes over NATS JetStream"
       ...(o.credential === false ? {} : { credential }),
       listen: { host: "127.0.0.1", port: 0, hosts: { "tools.example": ["127.0.0.1"] }, portalUrl: "http://portal.example", upstreamCa: [origins.caPem] },
       pollMs: 500,
+      ...(o.workers ? { workers: o.workers } : {}),
     });
     nodes.set(name, node);
     return node;
@@ -144,6 +145,18 @@ describe("multi-node: a control plane and two gateway nodes over NATS JetStream"
     await again.flush();
     await until(async () => (await logged("/offline")) >= 1, "the spooled record in the store");
     assert.equal(await logged("/offline"), 1);
+  });
+
+  test("ok/a node with cluster workers: every worker runs the announced snapshot, their records reach the store", async () => {
+    const n = await startNode("node-w", { workers: 2 });
+    const id = app.gateway.snapshot()!.id;
+    await until(() => n.snapshot()?.id === id, "node-w on the control plane's snapshot");
+    assert.deepEqual(n.cluster!.versions(), [id, id]);
+    for (let i = 0; i < 4; i++) assert.match((await curl(["-x", proxyOf(n), `http://tools.example:${origins.httpPort}/w${i}`])).out, /\n200$/);
+    await n.flush();
+    await until(async () => (await logged("/w")) >= 4, "node-w's records in the store");
+    assert.equal(await logged("/w"), 4);
+    await stopNode("node-w");
   });
 
   test("ok/a node with no snapshot and no bus fails closed", async () => {

@@ -1,0 +1,77 @@
+/**
+ * `qaqpa gateway-node` as an operator runs it: its configuration sections are validated strictly, and the
+ * process starts without any store, fails closed until a snapshot arrives, and stops on SIGTERM.
+ */
+import { describe, test, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, loadConfig } from "../../src/config.js";
+import { curl } from "../e2e/support.js";
+import { NATS_URL, natsSkip, testNamespace } from "./support.js";
+
+const QAQPA = join(import.meta.dirname, "..", "..", "bin", "qaqpa.mjs");
+const skip = await natsSkip();
+const dir = mkdtempSync(join(tmpdir(), "qaqpa-node-cli-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const load = (yaml: string, env: NodeJS.ProcessEnv = {}) => {
+  writeFileSync(join(dir, "qaqpa.yaml"), yaml);
+  return loadConfig(env, dir);
+};
+
+describe("bus and gatewayNode configuration", () => {
+  test("ok/a node's sections; QAQPA_BUS_SERVERS overrides the servers", () => {
+    const cfg = load("bus: { servers: [nats://10.0.0.5:4222], namespace: prod_1 }\ngatewayNode: { name: gw-1, portalUrl: https://support.sts.kz }\n", { QAQPA_BUS_SERVERS: "nats://a:4222, nats://b:4222" });
+    assert.deepEqual(cfg.bus, { servers: ["nats://a:4222", "nats://b:4222"], namespace: "prod_1" });
+    assert.equal(cfg.gatewayNode?.name, "gw-1");
+  });
+
+  test("fail/unknown keys, bad names and URLs, and a node without a bus are refused", () => {
+    assert.throws(() => load("bus: { servers: [] }\n"), ConfigError);
+    assert.throws(() => load("bus: { servers: [http://x:4222] }\n"), ConfigError);
+    assert.throws(() => load("bus: { servers: [nats://x:4222], namespace: a.b }\n"), ConfigError);
+    assert.throws(() => load("bus: { servers: [nats://x:4222], sever: 1 }\n"), ConfigError);
+    assert.throws(() => load("bus: { servers: [nats://x:4222] }\ngatewayNode: { name: 'gw 1', portalUrl: https://p }\n"), ConfigError);
+    assert.throws(() => load("gatewayNode: { name: gw-1, portalUrl: https://p }\n"), /needs a bus section/);
+  });
+});
+
+describe("qaqpa gateway-node", { skip }, () => {
+  const ns = testNamespace("cli");
+  after(() => ns.cleanup());
+
+  test("fail/without its sections it says what is missing", async () => {
+    writeFileSync(join(dir, "plain.yaml"), "log: { level: info }\n");
+    const p = spawn(process.execPath, [QAQPA, "gateway-node"], { env: { ...process.env, QAQPA_FROM_SOURCE: "1", QAQPA_CONFIG: join(dir, "plain.yaml"), QAQPA_DATA_DIR: join(dir, "data") } });
+    let err = "";
+    p.stderr.on("data", (d) => (err += d));
+    const code = await new Promise((r) => p.once("exit", r));
+    assert.equal(code, 1);
+    assert.match(err, /needs the bus and gatewayNode sections/);
+  });
+
+  test("ok/starts with no store, fails closed without a snapshot, stops on SIGTERM", async () => {
+    const data = join(dir, "node-data");
+    writeFileSync(join(dir, "node.yaml"), `proxy: { host: 127.0.0.1, port: 0, hosts: {} }\nbus: { servers: [${NATS_URL}], namespace: ${ns.namespace} }\ngatewayNode: { name: gw-cli, portalUrl: http://portal.example }\n`);
+    const p = spawn(process.execPath, [QAQPA, "gateway-node"], { env: { ...process.env, QAQPA_FROM_SOURCE: "1", QAQPA_CONFIG: join(dir, "node.yaml"), QAQPA_DATA_DIR: data } });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    const exited = new Promise((r) => p.once("exit", r));
+    const proxy = await new Promise<string>((resolve, reject) => {
+      p.stdout.on("data", () => {
+        const m = /proxy\s+(http:\/\/\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      p.once("exit", () => reject(new Error(`exited before listening: ${out}`)));
+    });
+    assert.match(out, /snapshot\s+none yet: failing closed/);
+    const r = await curl(["-i", "-x", proxy, "http://tools.example/"]);
+    assert.match(r.out, /x-qaqpa-reason: policy-unavailable/i);
+    p.kill("SIGTERM");
+    assert.equal(await exited, 0);
+    assert.ok(!existsSync(join(data, "pgdata")) && existsSync(join(data, "node", "spool")), "a node state directory, and no store");
+  });
+});
