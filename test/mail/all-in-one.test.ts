@@ -16,6 +16,7 @@ import { SmtpClient, buildMessage } from "../../src/mail/testing/smtp-client.js"
 import { adminToken } from "../e2e/support.js";
 import { newBin } from "../api/harness.js";
 import { freePort, peerSkipReason, SYS_A_IP, until } from "./peer/harness.js";
+import { bearerApi, connectThroughApplications } from "./support/api.js";
 
 const skip = await peerSkipReason();
 
@@ -25,11 +26,7 @@ describe("all-in-one with the mail gateway configured", { skip }, () => {
   let token: string;
   let smtpPort: number;
   const internet = new SmtpSink({ hostname: "mx.internet.test" });
-  const api = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(app.urls.api + path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    const text = await r.text();
-    return { status: r.status, json: text ? JSON.parse(text) : undefined };
-  };
+  const api = bearerApi(() => app.urls.api, () => token);
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "qaqpa-mail-aio-"));
@@ -71,13 +68,7 @@ describe("all-in-one with the mail gateway configured", { skip }, () => {
   test("ok/UGEM p.9 through the API: the connected system relays through Postfix and its mail leaves signed", async () => {
     const org = await api("POST", "/organisations", { bin: newBin(), nameKk: "M", nameRu: "M", nameEn: "Ministry A", class: "state_body" });
     assert.equal(org.status, 201);
-    const appl = await api("POST", "/applications/mail-gateway-connection", {
-      organisationId: org.json.id,
-      document: { domain: "a.gov.kz", owner: "Ministry A", serverAddresses: [SYS_A_IP], inbound: { host: "127.0.0.1", port: 2 }, contacts: [{ fullName: "Postmaster", email: "postmaster@a.gov.kz" }] },
-    });
-    assert.equal(appl.status, 201, JSON.stringify(appl.json));
-    const ev = await api("POST", `/applications/${appl.json.id}/events`, { type: "connected" });
-    assert.equal(ev.status, 200, JSON.stringify(ev.json));
+    await connectThroughApplications(api, { organisationId: org.json.id, domain: "a.gov.kz", owner: "Ministry A", serverAddress: SYS_A_IP });
     const systems = await api("GET", "/mail/systems");
     assert.deepEqual(systems.json.items.map((s: { domains: { domain: string }[]; status: string }) => [s.domains.map((d) => d.domain), s.status]), [[["a.gov.kz"], "active"]]);
 

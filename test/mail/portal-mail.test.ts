@@ -15,6 +15,7 @@ import { adminToken } from "../e2e/support.js";
 import { newBin } from "../api/harness.js";
 import { SmtpSink } from "../../src/mail/testing/smtp-sink.js";
 import { freePort, peerSkipReason, SYS_A_IP } from "./peer/harness.js";
+import { bearerApi, connectThroughApplications } from "./support/api.js";
 import { findExecutable } from "../../src/mail/postfix/exec.js";
 
 const ADMIN_PASSWORD = "portal mail admin password";
@@ -26,11 +27,11 @@ describe("portal: the mail gateway page", { skip }, () => {
   let token: string;
   let mailDir: string;
   const internet = new SmtpSink({ hostname: "mx.internet.test" });
+  const call = bearerApi(() => run.app.urls.api, () => token);
   const api = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(run.app.urls.api + path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    const text = await r.text();
-    assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
+    const r = await call(method, path, body);
+    assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${JSON.stringify(r.json)}`);
+    return r.json;
   };
 
   before(async () => {
@@ -55,11 +56,7 @@ describe("portal: the mail gateway page", { skip }, () => {
     token = await adminToken(run.app, ADMIN_PASSWORD, "mail");
     const org = await api("POST", "/organisations", { bin: newBin(), nameKk: "Министрлік А", nameRu: "Министерство А", nameEn: "Ministry A", class: "state_body" });
     await api("POST", "/accounts", { username: "mail-org", displayName: "Postmaster A", role: "organisation_staff", organisationId: org.id, password: "initial password 1" });
-    const appl = await api("POST", "/applications/mail-gateway-connection", {
-      organisationId: org.id,
-      document: { domain: "a.gov.kz", owner: "Ministry A", serverAddresses: [SYS_A_IP], inbound: { host: "127.0.0.1", port: 2 }, contacts: [{ fullName: "Postmaster", email: "postmaster@a.gov.kz" }] },
-    });
-    await api("POST", `/applications/${appl.id}/events`, { type: "connected" });
+    await connectThroughApplications(call, { organisationId: org.id, domain: "a.gov.kz", owner: "Ministry A", serverAddress: SYS_A_IP });
   });
   after(async () => {
     await run?.stop();
