@@ -152,6 +152,8 @@ describe("portal: applications, incidents, unknown sources, policies, guides", {
     await row.getByText(/10 working days left \(due .+, Asia\/Almaty\)/).waitFor();
     await row.getByText("Ministry of Digital Development").waitFor();
     await check("inbox");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export CSV" }).click()]);
+    assert.match(readFileSync((await download.path())!, "utf8"), /\r\nAP-\d{4}-\d+,access-policy,submitted,/);
     await go("/applications?overdue=1");
     await page.getByText("Nothing matches these filters.").waitFor();
     await go("/applications?kind=access-policy&state=submitted");
