@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { peerSkipReason, sendMany, startGateway, swaks, SYS_A_IP, SYS_B_IP, UNKNOWN_IP, until, type Gateway } from "./peer/harness.js";
+import { PostfixInstance } from "../../src/mail/postfix/instance.js";
 
 const skip = await peerSkipReason();
 
@@ -72,6 +73,18 @@ describe("private Postfix instance with the policy service", { skip }, () => {
     const bad = await swaks(["--server", `127.0.0.1:${g.smtpPort}`, "--local-interface", UNKNOWN_IP, "--from", "clerk@a.gov.kz", "--to", "friend@internet.test"]);
     assert.notEqual(bad.status, 0);
     await until(() => g.internet.messageIds().includes("relay-ok@test"), 20_000, "relayed message");
+  });
+
+  test("ok/a restarted control plane takes over the Postfix that outlived it: reload, same master, mail flows", async () => {
+    const pid = await g.instance.masterPid();
+    assert.ok(pid !== undefined);
+    const again = await PostfixInstance.create(g.instance.dir, g.instance.renderOptions());
+    await again.apply(g.systems);
+    await again.start();
+    assert.equal(await again.masterPid(), pid, "the running master was reloaded, not replaced");
+    const r = await swaks(["--server", `127.0.0.1:${g.smtpPort}`, "--local-interface", UNKNOWN_IP, "--from", "sender@internet.test", "--to", "clerk@a.gov.kz", "--header", "Message-Id: <after-takeover@test>"]);
+    assert.equal(r.status, 0, r.out);
+    await until(() => g.orgA.messageIds().includes("after-takeover@test"), 20_000, "delivery after the takeover");
   });
 });
 

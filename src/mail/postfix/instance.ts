@@ -176,10 +176,15 @@ export class PostfixInstance {
     await runChecked(this.#bin.postfix, ["-c", this.configDir, ...args], { timeoutMs: 60_000 });
   }
 
-  /** `postfix check` then `postfix start`. */
+  /**
+   * `postfix check` then `postfix start` — or `postfix reload` when this instance's master is already
+   * running: Postfix outlives a killed qaqpa, and the restarted control plane takes it over with the
+   * configuration it has just written (the queue was never interrupted).
+   */
   async start(): Promise<void> {
     await this.#postfix("check");
-    await this.#postfix("start");
+    if ((await this.masterPid()) !== undefined) await this.reload();
+    else await this.#postfix("start");
     this.#started = true;
   }
 
