@@ -3,7 +3,8 @@
  * the gateway's certificate through the proxy (curl without the gateway root) makes a real candidate; the
  * auditor sees it read-only; STS reads why it is listed, approves it in the page after a confirmation that
  * says what an approval does, and the next connection through the proxy is spliced — the client sees the
- * origin's own certificate. The page passes axe-core and is saved as screenshots in kk, ru and en.
+ * origin's own certificate. The page passes axe-core and is saved as screenshots in kk, ru and en. The
+ * category overrides page, the other gateway list, is paged and searched by the API.
  */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -140,6 +141,27 @@ describe("pinned-application review in Chromium", { skip }, () => {
     assert.match(spliced.out, /origin https pinned\.example\/app/, spliced.err);
     const audit = await ok(api("GET", "/audit?action=gateway.pinned-approve"));
     assert.equal(audit.total, 1, "audited");
+  });
+
+  test("the category overrides next to it: paged and searched by the API, page and search kept in the address", async () => {
+    for (let i = 0; i < 22; i++) await ok(api("POST", "/categories/overrides", { action: "add", pattern: `bulk-${i}.example`, category: "news", reason: `bulk import ${i}` }));
+    await run.go("/categories");
+    const overrides = page.getByRole("table", { name: "STS overrides" });
+    await page.getByText("1–20 of 23").waitFor();
+    assert.equal(await overrides.getByRole("row").count(), 21, "a header and twenty rows");
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByText("21–23 of 23").waitFor();
+    assert.match(page.url(), /offset=20/);
+    await page.getByLabel("Search").fill("bulk-17");
+    await page.getByText("1–1 of 1").waitFor();
+    assert.match(page.url(), /q=bulk-17/);
+    assert.doesNotMatch(page.url(), /offset=/, "a new search starts at the first page");
+    await overrides.getByRole("cell", { name: "bulk-17.example", exact: true }).waitFor();
+    // The category's name in the chosen language finds its overrides too (the API knows the names).
+    await page.getByLabel("Search").fill("News and media");
+    await page.getByText("1–20 of 22").waitFor();
+    await run.check("categories (overrides paged)");
+    await screenshot(page, "en-categories-overrides");
   });
 
   test("no serious or critical accessibility violations, no script errors", () => {
