@@ -30,6 +30,7 @@ import { blockPage } from "./block-page.js";
 import { recordOf, type DecisionSink } from "./decision-log.js";
 import { UpstreamTls, type UpstreamCheck } from "./upstream-tls.js";
 import { relay } from "./replay.js";
+import { CERT_ERRORS, HOP_BY_HOP, serveHttp1, UpstreamPool, type ForwardHost, type ForwardTunnel } from "./http1-forward.js";
 
 export interface LeafSource {
   get(name: string, keyType: "ecdsa" | "rsa"): Promise<MintedLeaf>;
@@ -50,6 +51,11 @@ export interface GatewayDeps {
   onDecision?(d: Decision): void;
   now?: () => number;
   timeouts?: { firstBytesMs?: number; handshakeMs?: number; idleMs?: number; connectMs?: number };
+  /**
+   * Internal: serve HTTP/1.1 inside tunnels (bumped TLS, plain HTTP over CONNECT) with the gateway's own
+   * parser and upstream pool (src/gateway/http1-forward.ts) instead of node:http. Off by default.
+   */
+  rawHttp1?: boolean;
 }
 
 type Peeked = { protocol: FlowProtocol; bytes: Buffer; hello: ClientHello | null } | { protocol: "tls-error"; bytes: Buffer; hello: null };
@@ -74,8 +80,6 @@ function contextOf(socket: unknown): TunnelContext | undefined {
 type AnyRequest = http.IncomingMessage | http2.Http2ServerRequest;
 type AnyResponse = http.ServerResponse | http2.Http2ServerResponse;
 
-const HOP_BY_HOP = new Set(["connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
-const CERT_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|SIGNATURE_FAILURE|DEPTH_ZERO/;
 
 /** Raw header lines → an object for http.request/writeHead, repeated fields kept as arrays, skipped names dropped. */
 function copyHeaders(raw: readonly string[], skip: (lowerName: string) => boolean): Record<string, string | string[]> {
@@ -120,6 +124,8 @@ export class Gateway {
   readonly #t: Required<NonNullable<GatewayDeps["timeouts"]>>;
   readonly #open = new Set<net.Socket>();
   readonly #upstreamTls: UpstreamTls;
+  readonly #pool: UpstreamPool | null;
+  readonly #forwardHost: ForwardHost;
 
   constructor(deps: GatewayDeps) {
     this.#deps = deps;
@@ -127,13 +133,23 @@ export class Gateway {
     this.#t = { firstBytesMs: 10_000, handshakeMs: 10_000, idleMs: 300_000, connectMs: 10_000, ...deps.timeouts };
     // One secure context for every upstream TLS connection: passing `ca` instead would rebuild a context with the
     // whole system store per connection and put every PEM into the agent's pool key on every request.
-    this.#httpsAgent = new https.Agent({
-      keepAlive: true,
-      maxSockets: 512,
-      maxFreeSockets: 256,
-      scheduling: "lifo",
-      ...(deps.upstreamCa?.length ? { secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, ...deps.upstreamCa] }) } : {}),
-    });
+    const secureContext = deps.upstreamCa?.length ? tls.createSecureContext({ ca: [...tls.rootCertificates, ...deps.upstreamCa] }) : undefined;
+    this.#httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256, scheduling: "lifo", ...(secureContext ? { secureContext } : {}) });
+    this.#pool = deps.rawHttp1 ? new UpstreamPool({ secureContext, connectMs: this.#t.connectMs }) : null;
+    this.#forwardHost = {
+      decide: (facts) => this.#decide(facts),
+      sink: deps.sink,
+      resolver: deps.resolver,
+      upstreamTls: this.#upstreamTls,
+      blockPage: (reason, host, ref) => blockPage({ reason, host, ref, portalUrl: deps.portalUrl }),
+      newRef,
+      now: () => this.#now(),
+      fallback: (client, buffered) => {
+        if (buffered.length) client.unshift(buffered);
+        this.#inner.emit("connection", client);
+        client.resume();
+      },
+    };
     const opts: http.ServerOptions = { maxHeaderSize: 32 * 1024, requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 5_000 };
     this.server = http.createServer(opts);
     this.server.on("connection", (s: net.Socket) => {
@@ -184,6 +200,7 @@ export class Gateway {
     await closed;
     this.#httpAgent.destroy();
     this.#httpsAgent.destroy();
+    this.#pool?.close();
     this.#upstreamTls.close();
   }
 
@@ -521,7 +538,7 @@ export class Gateway {
         this.#pendingH2 = ctx;
         this.#h2.emit("connection", relay(tsock));
         this.#pendingH2 = null;
-      }
+      } else if (this.#pool && !ctx.blocked) this.#raw(tsock, Buffer.alloc(0), ctx);
       else this.#inner.emit("connection", tsock);
     });
   }
@@ -547,9 +564,16 @@ export class Gateway {
 
   #innerHttp(socket: net.Socket, bytes: Buffer, ctx: TunnelContext): void {
     (socket as WithCtx)[CTX] = ctx;
+    if (this.#pool && !ctx.blocked) return this.#raw(socket, bytes, ctx);
     socket.unshift(bytes);
     this.#inner.emit("connection", socket);
     socket.resume();
+  }
+
+  /** HTTP/1.1 requests of a tunnel on the raw path; what it leaves (Expect, Upgrade, …) goes to #inner. */
+  #raw(socket: Duplex, bytes: Buffer, ctx: TunnelContext): void {
+    const tunnel: ForwardTunnel = { sourceIp: ctx.sourceIp, host: ctx.host, port: ctx.port, tls: ctx.tls, ...(ctx.hello ? { tlsFacts: { ech: ctx.hello.ech, alpn: ctx.hello.alpn, ja4: ctx.hello.ja4 } } : {}) };
+    serveHttp1(socket, bytes, tunnel, ctx.sourceIp, this.#forwardHost, this.#pool!);
   }
 
   // ------------------------------------------------------------------------------ WebSocket (HTTP/1.1 Upgrade)

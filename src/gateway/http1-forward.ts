@@ -1,0 +1,558 @@
+/**
+ * HTTP/1.1 forwarding without `node:http`: request heads are read from the client's socket with the gateway's
+ * own parser (src/gateway-core/parse/http1-head.ts), decided per request by the gateway, and relayed over a
+ * pooled keep-alive upstream connection; only heads and body framing are parsed, bodies are relayed as bytes.
+ *
+ *   client bytes ─▶ parseRequestHead ─┬─ unusual (Expect, Upgrade, HTTP/1.0, not origin-form) ─▶ node:http path
+ *                                     └─ decide ─▶ block page | upstream (pool per host, port, TLS, address)
+ *                                                    head ─▶ body (BodyFramer) ─▶ response head ─▶ body ─▶ pool
+ *
+ * Requests are served one after another: bytes of a pipelined request wait in the buffer until the response
+ * before them is complete, so pipelined responses come back in order.
+ */
+import net from "node:net";
+import tls from "node:tls";
+import type { Duplex } from "node:stream";
+import type { Decision, FlowFacts, Reason } from "../gateway-core/flow.js";
+import { MAX_HEAD_BYTES, parseRequestHead, parseResponseHead, type BodyFraming, type RequestHead, type ResponseHead } from "../gateway-core/parse/http1-head.js";
+import { BodyFramer } from "../gateway-core/parse/http1-body.js";
+import { recordOf, type DecisionSink } from "./decision-log.js";
+import type { Resolver } from "./resolver.js";
+import type { UpstreamTls } from "./upstream-tls.js";
+
+/** What the forwarding path needs from the gateway; the gateway keeps every decision. */
+export interface ForwardHost {
+  decide(facts: FlowFacts): Decision;
+  readonly sink: DecisionSink;
+  readonly resolver: Resolver;
+  readonly upstreamTls: UpstreamTls;
+  blockPage(reason: Reason, host: string | null, ref: string): string;
+  newRef(): string;
+  now(): number;
+  /** Give the connection to the node:http path; `buffered` are bytes read from it and not yet handled. */
+  fallback(client: Duplex, buffered: Buffer): void;
+}
+
+export interface ForwardTunnel {
+  sourceIp: string;
+  host: string;
+  port: number;
+  tls: boolean;
+  tlsFacts?: FlowFacts["tls"];
+}
+
+export const HOP_BY_HOP = new Set(["connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
+export const CERT_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|SIGNATURE_FAILURE|DEPTH_ZERO/;
+const KEEP_ALIVE_MS = 5_000;
+const HEADERS_MS = 30_000;
+const POOL_IDLE_MS = 30_000;
+const MAX_FREE_PER_KEY = 256;
+const EMPTY: Buffer = Buffer.alloc(0);
+
+const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 421: "Misdirected Request", 502: "Bad Gateway" };
+
+let dateSecond = 0;
+let dateText = "";
+function httpDate(): string {
+  const s = Math.floor(Date.now() / 1000);
+  if (s !== dateSecond) {
+    dateSecond = s;
+    dateText = new Date(s * 1000).toUTCString();
+  }
+  return dateText;
+}
+
+/** The request head sent upstream: origin-form, the same header semantics as the node:http path. */
+export function upstreamRequestHead(head: RequestHead, path: string, host: string, port: number, secure: boolean): string {
+  let out = `${head.method} ${path} HTTP/1.1\r\n`;
+  let hasHost = false;
+  const h = head.headers;
+  for (let i = 0; i < h.length; i += 2) {
+    const lower = h[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || lower.startsWith("proxy-") || lower.startsWith(":")) continue;
+    if (lower === "host") hasHost = true;
+    out += `${h[i]}: ${h[i + 1]}\r\n`;
+  }
+  if (!hasHost) out += `Host: ${port === (secure ? 443 : 80) ? host : `${host}:${port}`}\r\n`;
+  out += "Connection: keep-alive\r\n";
+  if (head.framing.kind === "chunked") out += "Transfer-Encoding: chunked\r\n";
+  return out + "\r\n";
+}
+
+/** The response head sent to the client; `keep` says whether the client connection stays open after it. */
+export function clientResponseHead(res: ResponseHead, keep: boolean): string {
+  let out = `HTTP/1.1 ${res.status} ${res.reason}\r\n`;
+  let hasDate = false;
+  const h = res.headers;
+  for (let i = 0; i < h.length; i += 2) {
+    const lower = h[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(lower)) continue;
+    if (lower === "date") hasDate = true;
+    out += `${h[i]}: ${h[i + 1]}\r\n`;
+  }
+  if (!hasDate) out += `Date: ${httpDate()}\r\n`;
+  if (res.framing.kind === "chunked") out += "Transfer-Encoding: chunked\r\n";
+  out += keep ? `Connection: keep-alive\r\nKeep-Alive: timeout=${KEEP_ALIVE_MS / 1000}\r\n` : "Connection: close\r\n";
+  return out + "\r\n";
+}
+
+function localResponse(status: number, headers: [string, string | number][], body: string, keep: boolean): string {
+  let out = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ""}\r\n`;
+  for (const [k, v] of headers) out += `${k}: ${v}\r\n`;
+  out += `Date: ${httpDate()}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
+  out += keep ? `Connection: keep-alive\r\nKeep-Alive: timeout=${KEEP_ALIVE_MS / 1000}\r\n` : "Connection: close\r\n";
+  return out + "\r\n" + body;
+}
+
+// ------------------------------------------------------------------------------ upstream pool
+
+interface Upstream {
+  sock: net.Socket;
+  key: string;
+  reused: boolean;
+}
+
+/** Keep-alive upstream connections per (TLS, address, port, name); only resolved addresses are dialled. */
+export class UpstreamPool {
+  readonly #free = new Map<string, net.Socket[]>();
+  readonly #all = new Set<net.Socket>();
+  readonly #secureContext: tls.SecureContext | undefined;
+  readonly #contexts = new WeakMap<readonly string[], tls.SecureContext>();
+  /** Connect timeout, and the longest an upstream may stay silent during an exchange (as on the node:http path). */
+  readonly connectMs: number;
+
+  constructor(o: { secureContext?: tls.SecureContext; connectMs: number }) {
+    this.#secureContext = o.secureContext;
+    this.connectMs = o.connectMs;
+  }
+
+  /** A free connection, or a new one once connected (TLS verified: an invalid certificate rejects). */
+  acquire(ip: string, port: number, host: string, secure: boolean, ca?: readonly string[]): Upstream | Promise<Upstream> {
+    const key = `${secure ? "s" : "p"}|${ip}|${port}|${host}`;
+    const free = this.#free.get(key);
+    while (free?.length) {
+      const sock = free.pop()!;
+      if (sock.destroyed || !sock.writable) continue;
+      sock.removeAllListeners("data");
+      sock.removeAllListeners("timeout");
+      sock.setTimeout(0);
+      return { sock, key, reused: true };
+    }
+    return new Promise<Upstream>((resolve, reject) => {
+      let secureContext = this.#secureContext;
+      if (ca) {
+        secureContext = this.#contexts.get(ca);
+        if (!secureContext) this.#contexts.set(ca, (secureContext = tls.createSecureContext({ ca: [...ca] })));
+      }
+      const sock = secure
+        ? tls.connect({ host: ip, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ["http/1.1"], ...(secureContext ? { secureContext } : {}) })
+        : net.connect({ host: ip, port });
+      sock.setNoDelay(true);
+      this.#all.add(sock);
+      sock.once("close", () => this.#all.delete(sock));
+      const timer = setTimeout(() => sock.destroy(Object.assign(new Error("upstream connect timeout"), { code: "ETIMEDOUT" })), this.connectMs);
+      const fail = (e: Error) => {
+        clearTimeout(timer);
+        sock.destroy();
+        reject(e);
+      };
+      sock.once("error", fail);
+      sock.once(secure ? "secureConnect" : "connect", () => {
+        clearTimeout(timer);
+        sock.off("error", fail);
+        sock.on("error", () => sock.destroy());
+        resolve({ sock, key, reused: false });
+      });
+    });
+  }
+
+  /** Back to the pool after a complete response on a connection both sides keep open. */
+  release(u: Upstream): void {
+    const sock = u.sock;
+    let free = this.#free.get(u.key);
+    if (!free) this.#free.set(u.key, (free = []));
+    if (sock.destroyed || free.length >= MAX_FREE_PER_KEY) return void sock.destroy();
+    // An idle upstream that sends anything or closes is gone; the next acquire skips it.
+    sock.on("data", () => sock.destroy());
+    sock.setTimeout(POOL_IDLE_MS, () => sock.destroy());
+    sock.resume();
+    free.push(sock);
+  }
+
+  close(): void {
+    for (const s of this.#all) s.destroy();
+    this.#free.clear();
+  }
+}
+
+// ------------------------------------------------------------------------------ one client connection
+
+type Exchange = { keep: boolean };
+
+/** A request the raw path leaves to node:http. */
+function unusual(head: RequestHead, tunnel: ForwardTunnel | null): boolean {
+  if (head.version !== "1.1" || head.expect !== null || head.upgrade !== null || head.method === "CONNECT") return true;
+  return tunnel ? head.targetForm !== "origin" : head.targetForm !== "absolute";
+}
+
+/**
+ * Serves HTTP/1.1 requests on `client` until it closes. `tunnel` is the CONNECT or bumped connection the
+ * requests arrive on (null for the explicit proxy's own listener, where requests are absolute-form).
+ */
+export function serveHttp1(client: Duplex, initial: Buffer, tunnel: ForwardTunnel | null, sourceIp: string, host: ForwardHost, pool: UpstreamPool): void {
+  new ClientConnection(client, initial, tunnel, sourceIp, host, pool);
+}
+
+class ClientConnection {
+  #buf: Buffer;
+  #busy = false;
+  #ended = false;
+  #served = 0;
+  #timer: NodeJS.Timeout | null = null;
+  /** While a request body is read, client bytes go here instead of the head buffer. */
+  #bodySink: ((b: Buffer) => void) | null = null;
+  #upstream: Upstream | null = null;
+
+  constructor(
+    readonly client: Duplex,
+    initial: Buffer,
+    readonly tunnel: ForwardTunnel | null,
+    readonly sourceIp: string,
+    readonly host: ForwardHost,
+    readonly pool: UpstreamPool,
+  ) {
+    this.#buf = initial;
+    client.on("data", this.#onData);
+    client.on("end", this.#onEnd);
+    client.on("error", () => client.destroy());
+    client.once("close", () => {
+      this.#clearTimer();
+      this.#upstream?.sock.destroy();
+      this.#upstream = null;
+    });
+    client.resume();
+    this.#next();
+  }
+
+  #onData = (c: Buffer): void => {
+    if (this.#bodySink) return this.#bodySink(c);
+    this.#buf = this.#buf.length ? Buffer.concat([this.#buf, c]) : c;
+    if (!this.#busy) this.#next();
+    else if (this.#buf.length > MAX_HEAD_BYTES) this.client.pause();
+  };
+
+  #onEnd = (): void => {
+    this.#ended = true;
+    if (this.#bodySink) this.#bodySink(EMPTY);
+    if (!this.#busy) this.#next();
+  };
+
+  #clearTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  #arm(ms: number): void {
+    this.#clearTimer();
+    this.#timer = setTimeout(() => this.client.destroy(), ms);
+  }
+
+  #next(): void {
+    if (this.client.destroyed) return;
+    if (this.#buf.length === 0) {
+      if (this.#ended) return void this.client.end();
+      return this.#arm(this.#served ? KEEP_ALIVE_MS : HEADERS_MS);
+    }
+    const r = parseRequestHead(this.#buf);
+    if (r.kind === "need-more") {
+      if (this.#ended) return void this.client.destroy();
+      if (!this.#timer || this.#served === 0) this.#arm(HEADERS_MS);
+      return;
+    }
+    this.#clearTimer();
+    if (r.kind === "error") return void this.client.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    if (unusual(r.head, this.tunnel)) {
+      const rest = this.#buf;
+      this.#buf = EMPTY;
+      this.client.off("data", this.#onData);
+      this.client.off("end", this.#onEnd);
+      this.client.pause();
+      return this.host.fallback(this.client, rest);
+    }
+    this.#buf = this.#buf.subarray(r.consumed);
+    this.#busy = true;
+    this.#request(r.head).then(
+      (x) => {
+        this.#busy = false;
+        this.#served++;
+        if (!x.keep || this.client.destroyed) return void this.client.end();
+        this.client.resume();
+        this.#next();
+      },
+      () => this.client.destroy(),
+    );
+  }
+
+  #write(s: string | Buffer): boolean {
+    return this.client.destroyed ? false : this.client.write(s);
+  }
+
+  /** Reads (and drops) the request body, then answers whether the connection may serve another request. */
+  async #local(head: RequestHead, status: number, headers: [string, string | number][], body: string): Promise<Exchange> {
+    const keep = head.keepAlive && (await this.#readBody(head.framing, null)) === "done";
+    this.#write(localResponse(status, headers, body, keep));
+    return { keep };
+  }
+
+  #block(head: RequestHead, reason: Reason, host: string | null, ref: string, status: number): Promise<Exchange> {
+    const body = this.host.blockPage(reason, host, ref);
+    return this.#local(head, status, [["Content-Type", "text/html; charset=utf-8"], ["Cache-Control", "no-store"], ["X-Qaqpa-Reason", reason], ["X-Qaqpa-Ref", ref]], body);
+  }
+
+  /**
+   * The request body, relayed to `to` (or dropped when null) with backpressure; bytes after it stay in the
+   * head buffer for the next request.
+   */
+  #readBody(framing: BodyFraming, to: net.Socket | null): Promise<"done" | "failed"> {
+    const framer = new BodyFramer(framing);
+    if (framer.done) return Promise.resolve("done");
+    return new Promise((resolve) => {
+      const finish = (v: "done" | "failed") => {
+        this.#bodySink = null;
+        resolve(v);
+      };
+      const feed = (c: Buffer) => {
+        if (c.length === 0 && this.#ended) return finish("failed");
+        const step = framer.push(c);
+        if (step.kind === "error") return finish("failed");
+        if (to && step.bytes.length && !to.write(step.bytes)) {
+          this.client.pause();
+          to.once("drain", () => this.client.resume());
+        }
+        if (step.done) {
+          if (step.rest.length) this.#buf = this.#buf.length ? Buffer.concat([this.#buf, step.rest]) : step.rest;
+          finish("done");
+        }
+      };
+      this.#bodySink = feed;
+      const pending = this.#buf;
+      this.#buf = EMPTY;
+      if (pending.length) feed(pending);
+      else if (this.#ended) finish("failed");
+    });
+  }
+
+  async #request(head: RequestHead): Promise<Exchange> {
+    const h = this.host;
+    const startedAt = h.now();
+    const ref = h.newRef();
+    let host: string;
+    let port: number;
+    let path: string;
+    let secure: boolean;
+    if (this.tunnel) {
+      ({ host, port, tls: secure } = this.tunnel);
+      path = head.target;
+    } else {
+      let url: URL;
+      try {
+        url = new URL(head.target);
+        if (url.protocol !== "http:") throw new Error("scheme");
+      } catch {
+        this.#write(localResponse(400, [["Content-Type", "text/plain; charset=utf-8"]], "qaqpa is a proxy: send absolute-form http:// requests or CONNECT\n", false));
+        return { keep: false };
+      }
+      host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+      port = url.port ? Number(url.port) : 80;
+      path = url.pathname + url.search;
+      secure = false;
+    }
+    const facts: FlowFacts = { phase: "request", sourceIp: this.sourceIp, protocol: "http", host, port, path, ...(this.tunnel?.tlsFacts ? { tls: this.tunnel.tlsFacts } : {}) };
+    // The certificate minted for a bumped connection names only its host; another authority is misdirected.
+    const authority = this.tunnel ? (head.authority?.host ?? null) : null;
+    if (authority !== null && authority !== host) {
+      const d = h.decide(facts);
+      h.sink.write(recordOf("request", ref, facts, { ...d, verdict: { action: "block", reason: "misdirected-request", rule: `${authority} on a connection for ${host}` } }, { startedAt, status: 421 }));
+      return this.#block(head, "misdirected-request", authority, ref, 421);
+    }
+    const d = h.decide(facts);
+    if (d.verdict.action === "block") {
+      h.sink.write(recordOf("request", ref, facts, d, { startedAt, status: 403 }));
+      return this.#block(head, d.verdict.reason, host, ref, 403);
+    }
+    let ip: string;
+    try {
+      ip = (await h.resolver.resolve(host))[0]!;
+    } catch {
+      h.sink.write(recordOf("request", ref, facts, d, { startedAt, status: 502 }));
+      return this.#block(head, "upstream-unreachable", host, ref, 502);
+    }
+    let ca: readonly string[] | undefined;
+    if (secure) {
+      // The upstream's chain (AIA chasing) and client-certificate requests, probed once per upstream.
+      const u = h.upstreamTls.cached(host, ip, port) ?? (await h.upstreamTls.check(host, ip, port));
+      if (!u.ok) {
+        h.sink.write(recordOf("request", ref, facts, { ...d, verdict: { action: "block", reason: u.reason, rule: u.detail } }, { ip, tls: "bump", startedAt, status: 502 }));
+        return this.#block(head, u.reason, host, ref, 502);
+      }
+      ca = u.ca;
+    }
+    const text = upstreamRequestHead(head, path, host, port, secure);
+    const upFailed = (e: unknown): Promise<Exchange> => {
+      const err = e as NodeJS.ErrnoException;
+      const reason: Reason = CERT_ERRORS.test(String(err.code ?? "")) ? "upstream-certificate" : "upstream-unreachable";
+      h.sink.write(recordOf("request", ref, facts, { ...d, verdict: { action: "block", reason, rule: String(err.code ?? err.message) } }, { ip, startedAt, status: 502 }));
+      return this.#block(head, reason, host, ref, 502);
+    };
+    for (let attempt = 0; ; attempt++) {
+      let up: Upstream;
+      try {
+        up = await this.pool.acquire(ip, port, host, secure, ca);
+      } catch (e) {
+        return upFailed(e);
+      }
+      if (this.client.destroyed) {
+        up.sock.destroy();
+        return { keep: false };
+      }
+      this.#upstream = up;
+      const r = await this.#exchange(head, text, up);
+      this.#upstream = null;
+      if (r.kind === "done") {
+        h.sink.write(recordOf("request", ref, facts, d, { ip, tls: secure ? "bump" : null, startedAt, status: r.status, bytesUp: head.contentLength ?? 0, bytesDown: r.bytesDown }));
+        return { keep: r.keep };
+      }
+      if (r.kind === "aborted") return { keep: false };
+      // A reused connection the upstream closed while idle: a request without a body is sent again once.
+      if (up.reused && r.retry && attempt === 0) continue;
+      return upFailed(r.error);
+    }
+  }
+
+  /** One request/response on an upstream connection. */
+  #exchange(
+    head: RequestHead,
+    text: string,
+    up: Upstream,
+  ): Promise<{ kind: "done"; status: number; keep: boolean; bytesDown: number } | { kind: "failed"; error: unknown; retry: boolean } | { kind: "aborted" }> {
+    const sock = up.sock;
+    const client = this.client;
+    return new Promise((resolve) => {
+      let rbuf: Buffer = EMPTY;
+      let res: ResponseHead | null = null;
+      let framer: BodyFramer | null = null;
+      let requestDone = head.framing.kind === "none";
+      let responseDone = false;
+      let keepClient = false;
+      let bytesDown = 0;
+      let settled = false;
+      const cleanup = () => {
+        settled = true;
+        sock.off("data", onData);
+        sock.off("end", onEnd);
+        sock.off("close", onClose);
+        sock.off("error", onError);
+        sock.setTimeout(0);
+        client.off("drain", resumeUp);
+      };
+      const fail = (error: unknown) => {
+        if (settled) return;
+        cleanup();
+        sock.destroy();
+        if (res) {
+          client.destroy();
+          return resolve({ kind: "aborted" });
+        }
+        resolve({ kind: "failed", error, retry: head.framing.kind === "none" && rbuf.length === 0 });
+      };
+      const complete = () => {
+        if (settled || !responseDone || !requestDone) return;
+        cleanup();
+        const status = res!.status;
+        if (res!.keepAlive && rbuf.length === 0) this.pool.release(up);
+        else sock.destroy();
+        resolve({ kind: "done", status, keep: keepClient, bytesDown });
+      };
+      const resumeUp = () => sock.resume();
+      const body = (c: Buffer) => {
+        const step = framer!.push(c);
+        if (step.kind === "error") return fail(new Error(step.message));
+        bytesDown += step.payload;
+        if (step.bytes.length && !client.write(step.bytes)) {
+          sock.pause();
+          client.once("drain", resumeUp);
+        }
+        if (step.done) {
+          rbuf = step.rest;
+          responseDone = true;
+          // A response that ends before its request body: the rest of that body cannot be framed any more.
+          if (!requestDone) {
+            keepClient = false;
+            requestDone = true;
+            sock.destroy();
+            this.#bodySink = null;
+          }
+          complete();
+        }
+      };
+      const onData = (c: Buffer) => {
+        if (framer) return body(c);
+        rbuf = rbuf.length ? Buffer.concat([rbuf, c]) : c;
+        for (;;) {
+          const r = parseResponseHead(rbuf, head.method);
+          if (r.kind === "need-more") return;
+          if (r.kind === "error") return fail(Object.assign(new Error(r.message), { code: "BAD_RESPONSE" }));
+          // Interim responses (100, 103) are not relayed, as on the node:http path; 101 is never asked for.
+          if (r.head.status < 200 && r.head.status !== 101) {
+            rbuf = rbuf.subarray(r.consumed);
+            if (rbuf.length === 0) return;
+            continue;
+          }
+          if (r.head.framing.kind === "tunnel") return fail(Object.assign(new Error("unexpected tunnel response"), { code: "BAD_RESPONSE" }));
+          res = r.head;
+          keepClient = head.keepAlive && res.framing.kind !== "until-close";
+          client.write(clientResponseHead(res, keepClient));
+          framer = new BodyFramer(res.framing);
+          const rest = rbuf.subarray(r.consumed);
+          rbuf = EMPTY;
+          if (framer.done) {
+            rbuf = rest;
+            responseDone = true;
+            return complete();
+          }
+          if (rest.length) body(rest);
+          return;
+        }
+      };
+      const onEnd = () => {
+        if (framer && framer.eof() === "complete" && !responseDone) {
+          responseDone = true;
+          keepClient = false;
+          requestDone = true;
+          return complete();
+        }
+        fail(Object.assign(new Error("upstream closed"), { code: "ECONNRESET" }));
+      };
+      const onClose = () => onEnd();
+      const onError = (e: Error) => fail(e);
+      sock.on("data", onData);
+      sock.on("end", onEnd);
+      sock.on("close", onClose);
+      sock.on("error", onError);
+      sock.setTimeout(this.pool.connectMs, () => fail(Object.assign(new Error("upstream timeout"), { code: "ETIMEDOUT" })));
+      sock.resume();
+      sock.write(text);
+      if (!requestDone) {
+        void this.#readBody(head.framing, sock).then((v) => {
+          if (settled) return;
+          if (v === "failed") {
+            client.destroy();
+            return fail(new Error("request body"));
+          }
+          requestDone = true;
+          complete();
+        });
+      }
+    });
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * The raw HTTP/1.1 forwarding path (src/gateway/http1-forward.ts) inside bumped connections, with a real TLS
+ * client and two origins on loopback: the node:https origin of the other gateway tests, and a byte-level TLS
+ * origin that answers with each response framing and shows what it received.
+ */
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import net from "node:net";
+import tls from "node:tls";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { MemorySink } from "../../src/gateway/decision-log.js";
+import type { Origins } from "./origin.js";
+import { startTestGateway, run, type TestGateway } from "./world.js";
+
+const NAMES = ["shop.example", "www.shop.example"];
+const BIG = 4 * 1024 * 1024;
+
+/** A TLS origin speaking HTTP/1.1 byte by byte: one response per request head, framing chosen by the path. */
+async function rawOrigin(dir: string) {
+  const heads: string[] = [];
+  const connections: tls.TLSSocket[] = [];
+  const server = tls.createServer({ key: readFileSync(join(dir, "site.key")), cert: readFileSync(join(dir, "site.pem")) }, (s) => {
+    connections.push(s);
+    s.on("error", () => {});
+    let buf = "";
+    s.on("data", (d: Buffer) => {
+      buf += d.toString("latin1");
+      for (let end = buf.indexOf("\r\n\r\n"); end >= 0; end = buf.indexOf("\r\n\r\n")) {
+        const head = buf.slice(0, end);
+        buf = buf.slice(end + 4);
+        heads.push(head);
+        const path = head.split(" ")[1]!;
+        if (path === "/chunked") s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nchunky\r\n3\r\n!!\n\r\n0\r\n\r\n");
+        else if (path === "/close") s.end("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the origin closes\n");
+        else if (path === "/interim") s.write("HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nfinal\n");
+        else if (path === "/big") {
+          s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${BIG}\r\n\r\n`);
+          s.write(Buffer.alloc(BIG, 0x61));
+        } else {
+          const body = `raw ${path}\n`;
+          s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\nKeep-Alive: timeout=9\r\n\r\n${body}`);
+        }
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    heads,
+    connections,
+    close: () => {
+      for (const c of connections) c.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+describe("raw HTTP/1.1 forwarding in bumped connections", () => {
+  let t: TestGateway;
+  let origins: Origins;
+  let sink: MemorySink;
+  let raw: Awaited<ReturnType<typeof rawOrigin>>;
+
+  before(async () => {
+    t = await startTestGateway({ names: NAMES, hosts: Object.fromEntries(NAMES.map((n) => [n, ["127.0.0.1"]])), deps: { rawHttp1: true } });
+    ({ origins, sink } = t);
+    raw = await rawOrigin(origins.dir);
+  });
+  after(async () => {
+    await raw.close();
+    await t.close();
+  });
+
+  /** CONNECT, then TLS with the gateway's root: a client connection to `host` the gateway bumps. */
+  async function bumped(host: string, port: number): Promise<tls.TLSSocket> {
+    const s = net.connect(t.port, "127.0.0.1");
+    await new Promise<void>((resolve, reject) => {
+      s.once("error", reject);
+      s.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n\r\n`);
+      let got = "";
+      const onData = (d: Buffer) => {
+        got += d.toString("latin1");
+        if (!got.includes("\r\n\r\n")) return;
+        s.off("data", onData);
+        s.pause();
+        if (/^HTTP\/1\.1 200/.test(got)) resolve();
+        else reject(new Error(got));
+      };
+      s.on("data", onData);
+    });
+    const c = tls.connect({ socket: s, servername: host, ca: readFileSync(t.rootFile) });
+    await new Promise<void>((resolve, reject) => {
+      c.once("secureConnect", resolve);
+      c.once("error", reject);
+    });
+    return c;
+  }
+
+  /** Writes `text`, then reads until `until` matches what came back (or the connection closes). */
+  function exchange(c: tls.TLSSocket, text: string | Buffer, until: (got: string) => boolean): Promise<{ got: string; closed: boolean }> {
+    return new Promise((resolve) => {
+      let got = "";
+      const done = (closed: boolean) => {
+        c.off("data", onData);
+        c.off("close", onClose);
+        resolve({ got, closed });
+      };
+      const onData = (d: Buffer) => {
+        got += d.toString("latin1");
+        if (until(got)) done(false);
+      };
+      const onClose = () => done(true);
+      c.on("data", onData);
+      c.on("close", onClose);
+      if (text.length) c.write(text);
+    });
+  }
+  const count = (re: RegExp) => (s: string) => (s.match(re) ?? []).length;
+
+  test("ok/keep-alive: requests on one client connection share one pooled upstream connection, each decided and logged", async () => {
+    const c = await bumped("www.shop.example", raw.port);
+    let afterFirst = -1;
+    for (const p of ["/a", "/b", "/c"]) {
+      const r = await exchange(c, `GET ${p} HTTP/1.1\r\nHost: www.shop.example:${raw.port}\r\n\r\n`, (g) => g.includes(`raw ${p}\n`));
+      assert.match(r.got, /^HTTP\/1\.1 200 OK\r\n/);
+      assert.match(r.got, /\r\nConnection: keep-alive\r\n/i);
+      assert.doesNotMatch(r.got, /Keep-Alive: timeout=9/, "the origin's hop-by-hop fields are not relayed");
+      // The first request to an upstream also runs its TLS checks (src/gateway/upstream-tls.ts) on a probe connection.
+      if (afterFirst < 0) afterFirst = raw.connections.length;
+    }
+    c.destroy();
+    assert.equal(raw.connections.length, afterFirst, "the later requests reused the pooled upstream connection");
+    const recs = sink.records.filter((x) => x.kind === "request" && x.host === "www.shop.example" && ["/a", "/b", "/c"].includes(x.path ?? ""));
+    assert.deepEqual(recs.map((x) => [x.path, x.action, x.status, x.tls, x.bytesDown]), [["/a", "allow", 200, "bump", 7], ["/b", "allow", 200, "bump", 7], ["/c", "allow", 200, "bump", 7]]);
+  });
+
+  test("ok/pipelined requests are answered in order", async () => {
+    const c = await bumped("www.shop.example", raw.port);
+    const reqs = ["/p1", "/p2", "/p3"].map((p) => `GET ${p} HTTP/1.1\r\nHost: www.shop.example\r\n\r\n`).join("");
+    const r = await exchange(c, reqs, (g) => count(/raw \/p\d\n/g)(g) === 3);
+    c.destroy();
+    assert.deepEqual(r.got.match(/raw \/p\d/g), ["raw /p1", "raw /p2", "raw /p3"]);
+  });
+
+  test("ok/the upstream head is origin-form without hop-by-hop or proxy fields; Host is kept", async () => {
+    const c = await bumped("www.shop.example", raw.port);
+    await exchange(c, "GET /h?q=1 HTTP/1.1\r\nHost: www.shop.example\r\nConnection: keep-alive, x-drop\r\nProxy-Authorization: Basic eDp5\r\nTE: trailers\r\nX-Kept: 1\r\n\r\n", (g) => g.includes("raw /h?q=1\n"));
+    c.destroy();
+    const head = raw.heads.find((h) => h.startsWith("GET /h?q=1 "))!;
+    assert.match(head, /^GET \/h\?q=1 HTTP\/1\.1\r\nHost: www\.shop\.example\r\nX-Kept: 1\r\nConnection: keep-alive$/);
+  });
+
+  test("ok/request bodies with Content-Length and chunked reach the origin, and the connection goes on", async () => {
+    const c = await bumped("shop.example", origins.httpsPort);
+    const a = await exchange(c, "POST /len HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 11\r\n\r\nhello world", (g) => g.includes("body=11\n"));
+    assert.match(a.got, /origin https shop\.example\/len body=11/);
+    const b = await exchange(c, "POST /chunks HTTP/1.1\r\nHost: shop.example\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n3\r\nefg\r\n0\r\n\r\n", (g) => g.includes("body=7\n"));
+    assert.match(b.got, /origin https shop\.example\/chunks body=7/);
+    const d = await exchange(c, "GET /after HTTP/1.1\r\nHost: shop.example\r\n\r\n", (g) => g.includes("body=0\n"));
+    assert.match(d.got, /origin https shop\.example\/after body=0/);
+    c.destroy();
+  });
+
+  test("ok/chunked, close-delimited and interim responses are relayed with their framing", async () => {
+    const c = await bumped("www.shop.example", raw.port);
+    const ch = await exchange(c, "GET /chunked HTTP/1.1\r\nHost: www.shop.example\r\n\r\n", (g) => g.endsWith("0\r\n\r\n"));
+    assert.match(ch.got, /Transfer-Encoding: chunked\r\n/);
+    assert.match(ch.got, /\r\n\r\n6\r\nchunky\r\n3\r\n!!\n\r\n0\r\n\r\n$/);
+    const hint = await exchange(c, "GET /interim HTTP/1.1\r\nHost: www.shop.example\r\n\r\n", (g) => g.includes("final\n"));
+    assert.doesNotMatch(hint.got, /103/, "interim responses stay between the gateway and the origin");
+    const cl = await exchange(c, "GET /close HTTP/1.1\r\nHost: www.shop.example\r\n\r\n", () => false);
+    assert.equal(cl.closed, true, "a close-delimited response closes the client connection after it");
+    assert.match(cl.got, /Connection: close\r\n/);
+    assert.match(cl.got, /\r\n\r\nuntil the origin closes\n$/);
+  });
+
+  test("ok/a large response arrives whole through the client's backpressure", async () => {
+    const c = await bumped("www.shop.example", raw.port);
+    let total = -1;
+    const r = await exchange(c, "GET /big HTTP/1.1\r\nHost: www.shop.example\r\n\r\n", (g) => {
+      const at = g.indexOf("\r\n\r\n");
+      total = at < 0 ? -1 : g.length - at - 4;
+      return total >= BIG;
+    });
+    c.destroy();
+    assert.match(r.got, new RegExp(`Content-Length: ${BIG}\r\n`));
+    assert.equal(total, BIG);
+  });
+
+  test("fail/a denied path gets the block page and the connection stays usable", async () => {
+    const c = await bumped("shop.example", origins.httpsPort);
+    const blocked = await exchange(c, "GET /blog/today HTTP/1.1\r\nHost: shop.example\r\n\r\n", (g) => g.includes("</html>"));
+    assert.match(blocked.got, /^HTTP\/1\.1 403 Forbidden\r\n/);
+    assert.match(blocked.got, /X-Qaqpa-Reason: organisation-deny/i);
+    const ok = await exchange(c, "GET /fine HTTP/1.1\r\nHost: shop.example\r\n\r\n", (g) => g.includes("body=0\n"));
+    assert.match(ok.got, /origin https shop\.example\/fine/);
+    c.destroy();
+    assert.ok(!origins.requests.some((q) => q.path.startsWith("/blog")), "the origin never saw the blocked request");
+  });
+
+  test("fail/another Host on a bumped connection is misdirected (421) and recorded", async () => {
+    const c = await bumped("shop.example", origins.httpsPort);
+    const r = await exchange(c, "GET /x HTTP/1.1\r\nHost: social.example\r\n\r\n", (g) => g.includes("</html>"));
+    c.destroy();
+    assert.match(r.got, /^HTTP\/1\.1 421 /);
+    assert.ok(sink.records.some((x) => x.reason === "misdirected-request" && x.status === 421));
+  });
+
+  test("fail/malformed request bytes get 400 and a close", async () => {
+    const c = await bumped("shop.example", origins.httpsPort);
+    const r = await exchange(c, "GET /x HTTP/1.1\r\nHost: shop.example\r\nBad Header: x\r\n\r\n", () => false);
+    assert.equal(r.closed, true);
+    assert.match(r.got, /^HTTP\/1\.1 400 /);
+  });
+
+  test("ok/Expect: 100-continue is left to the node:http path and still works", async () => {
+    const r = await run("curl", ["-sS", "--cacert", t.rootFile, "-x", `http://127.0.0.1:${t.port}`, "-H", "Expect: 100-continue", "--data-binary", "x".repeat(2000), `https://shop.example:${origins.httpsPort}/expect`]);
+    assert.match(r.out, /origin https shop\.example\/expect body=2000/, r.err);
+  });
+});
