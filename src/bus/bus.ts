@@ -24,13 +24,26 @@ export interface Delivery {
   nak(): void;
 }
 
+/**
+ * The snapshot in force: its id (content hash, what a node verifies) and its policy content key (the same hash
+ * without the compile time), so control-plane replicas that compiled the same policy at different moments do not
+ * re-announce it in turn, and its compile time, so a replica that has not yet seen a change does not announce
+ * the policy from before it.
+ */
+export interface Announcement {
+  id: string;
+  content: string;
+  /** When the snapshot was compiled: a replica never announces a policy older than the announced one. */
+  createdAt: string;
+}
+
 export interface Bus {
   /** Store a snapshot's bytes under its id (idempotent) and announce it as the current one. */
-  publishSnapshot(id: string, bytes: Uint8Array): Promise<void>;
-  /** The announced id now and on every change (called with the latest on start when there is one). */
-  watchSnapshots(onId: (id: string) => void): Promise<{ stop(): Promise<void> }>;
-  /** The announced id, read now (a watch that missed a change during a reconnect is caught up with this). */
-  currentSnapshot(): Promise<string | null>;
+  publishSnapshot(a: Announcement, bytes: Uint8Array): Promise<void>;
+  /** The announcement now and on every change (called with the latest on start when there is one). */
+  watchSnapshots(on: (a: Announcement) => void): Promise<{ stop(): Promise<void> }>;
+  /** The announcement, read now (a watch that missed a change during a reconnect is caught up with this). */
+  currentSnapshot(): Promise<Announcement | null>;
   /** The bytes stored under id, or null when the store does not hold it. */
   fetchSnapshot(id: string): Promise<Uint8Array | null>;
 

@@ -2,8 +2,8 @@
  * The control plane's side of the bus (multi-node mode):
  *
  *  - snapshot publisher: each newly compiled snapshot (the runtime compiles it as in the all-in-one) is stored
- *    under its content-hash id and announced; the announcement is re-checked every 30 s, so a NATS cluster that
- *    lost its state gets it again;
+ *    under its content-hash id and announced, unless the announced one holds the same policy (another replica
+ *    compiled it); the announcement is re-checked every 30 s, so a NATS cluster that lost its state gets it again;
  *  - node-batch consumer: decision records and unknown-source detections from gateway nodes are committed to the
  *    store together with the batch id in one transaction, then acknowledged. A crash before the commit loses
  *    nothing (the batch is delivered again); a crash between commit and acknowledgement duplicates nothing (the
@@ -13,6 +13,7 @@
  * Several control-plane replicas may run this at once: the consumer is shared (each batch goes to one of them)
  * and the batch id is the table's primary key, so two replicas never commit one batch twice.
  */
+import { createHash } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../store/schema.js";
 import type { PolicySnapshot } from "../gateway-core/snapshot.js";
@@ -47,6 +48,15 @@ const RECHECK_MS = 30_000;
 /** Longer than the stream keeps a batch (7 days): an id is never pruned while its batch can come back. */
 const KEEP_IDS = "8 days";
 
+/**
+ * The snapshot's policy without its compile time: replicas compiling the same store at different moments get
+ * different ids (the id covers createdAt) but the same content key.
+ */
+export function policyContentKey(s: PolicySnapshot): string {
+  const { createdAt: _createdAt, ...policy } = s.input;
+  return createHash("sha256").update(JSON.stringify(policy)).update(s.categories.contentHash).digest("hex").slice(0, 32);
+}
+
 /** Commit one node batch; false when it was committed before (a redelivery). */
 export async function commitNodeBatch(db: Kysely<Database>, b: NodeBatch): Promise<boolean> {
   return db.transaction().execute(async (tx) => {
@@ -58,22 +68,25 @@ export async function commitNodeBatch(db: Kysely<Database>, b: NodeBatch): Promi
   });
 }
 
-export async function startControlPlaneBus(o: ControlPlaneBusOptions): Promise<ControlPlaneBus> {
+/** Announce each newly compiled snapshot (see the header); resolves after the first attempt. */
+export async function startSnapshotPublisher(bus: Bus, snapshot: () => PolicySnapshot | null, everyMs = 500): Promise<{ published(): string | null; lastError(): string | null; stop(): Promise<void> }> {
   let published: string | null = null;
   let checkedAt = 0;
   let lastError: string | null = null;
   let publishing: Promise<void> | null = null;
   const publish = async () => {
-    const s = o.snapshot();
+    const s = snapshot();
     if (!s) return;
     const due = Date.now() - checkedAt > RECHECK_MS;
     if (s.id === published && !due) return;
     try {
-      if (s.id === published && (await o.bus.currentSnapshot()) === s.id) {
-        checkedAt = Date.now();
-        return;
+      // Another replica (or this one, earlier) announced the same policy: nodes keep what they run. A replica
+      // whose compile is older than the announced one has not seen the latest change yet: it does not roll back.
+      const content = policyContentKey(s);
+      const announced = await bus.currentSnapshot();
+      if (!announced || (announced.content !== content && Date.parse(announced.createdAt) <= Date.parse(s.createdAt))) {
+        await bus.publishSnapshot({ id: s.id, content, createdAt: s.createdAt }, s.serialise());
       }
-      await o.bus.publishSnapshot(s.id, s.serialise());
       published = s.id;
       checkedAt = Date.now();
       lastError = null;
@@ -86,9 +99,21 @@ export async function startControlPlaneBus(o: ControlPlaneBusOptions): Promise<C
     return publishing;
   };
   await tick();
-  const timer = setInterval(() => void tick(), o.publishEveryMs ?? 500);
+  const timer = setInterval(() => void tick(), everyMs);
   timer.unref();
+  return {
+    published: () => published,
+    lastError: () => lastError,
+    async stop() {
+      clearInterval(timer);
+      await publishing;
+    },
+  };
+}
 
+export async function startControlPlaneBus(o: ControlPlaneBusOptions): Promise<ControlPlaneBus> {
+  const publisher = await startSnapshotPublisher(o.bus, o.snapshot, o.publishEveryMs);
+  let lastError: string | null = null;
   let pruned = 0;
   const consumer = await o.bus.consumeBatches(async (d) => {
     let fresh: boolean;
@@ -111,11 +136,10 @@ export async function startControlPlaneBus(o: ControlPlaneBusOptions): Promise<C
   const leafService = o.credential && o.leaves ? serveLeaves(o.bus, o.credential, o.leaves) : null;
 
   return {
-    published: () => published,
-    lastError: () => lastError,
+    published: publisher.published,
+    lastError: () => lastError ?? publisher.lastError(),
     async stop() {
-      clearInterval(timer);
-      await publishing;
+      await publisher.stop();
       await leafService?.stop();
       await consumer.stop();
     },

@@ -4,7 +4,7 @@
  *
  *   <ns>_snapshots   object store: snapshot bytes, one object per content-hash id (chunked; a 1 M-domain
  *                    category database is tens of MiB, above NATS's per-message limit)
- *   <ns>_policy      key-value bucket: key "current" = the id of the snapshot in force (history 1)
+ *   <ns>_policy      key-value bucket: key "current" = the announcement of the snapshot in force (history 1)
  *   <ns>_node_batches stream on <ns>.node.batch.<node>: work-queue retention, so a batch stays until the control
  *                    plane acknowledges it (kept up to 7 days through a control-plane outage); the batch id is
  *                    the message id, so a node's retry after a lost acknowledgement is stored once
@@ -17,7 +17,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { Objm, type ObjectStore } from "@nats-io/obj";
-import type { Bus, Delivery, NodeBatch } from "./bus.js";
+import type { Announcement, Bus, Delivery, NodeBatch } from "./bus.js";
 
 export interface NatsBusOptions {
   servers: string[];
@@ -48,6 +48,15 @@ export function busNames(namespace = "qaqpa") {
     consumer: `${namespace}_control_plane`,
     subject: (s: string) => `${namespace}.${s}`,
   };
+}
+
+function announcement(text: string): Announcement | null {
+  try {
+    const a = JSON.parse(text) as Announcement;
+    return typeof a.id === "string" && typeof a.content === "string" && typeof a.createdAt === "string" ? a : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Connect once (rejects when no server answers). */
@@ -89,18 +98,19 @@ export async function connectNatsBus(o: NatsBusOptions): Promise<Bus> {
     get connected() {
       return !nc.isClosed() && !nc.isDraining() && nc.info !== undefined;
     },
-    async publishSnapshot(id, bytes) {
+    async publishSnapshot(a, bytes) {
       const store = await objects();
-      if (!(await store.info(id))) await store.putBlob({ name: id }, bytes);
-      const kv = await policy();
-      const cur = await kv.get("current");
-      if (cur?.string() !== id) await kv.put("current", id);
+      if (!(await store.info(a.id))) await store.putBlob({ name: a.id }, bytes);
+      await (await policy()).put("current", JSON.stringify(a));
     },
-    async watchSnapshots(onId) {
+    async watchSnapshots(on) {
       const kv = await policy();
       const w = await kv.watch({ key: "current" });
       void (async () => {
-        for await (const e of w) if (e.operation === "PUT") onId(e.string());
+        for await (const e of w) {
+          const a = e.operation === "PUT" ? announcement(e.string()) : null;
+          if (a) on(a);
+        }
       })();
       return {
         async stop() {
@@ -109,7 +119,8 @@ export async function connectNatsBus(o: NatsBusOptions): Promise<Bus> {
       };
     },
     async currentSnapshot() {
-      return (await (await policy()).get("current"))?.string() || null;
+      const e = await (await policy()).get("current");
+      return e ? announcement(e.string()) : null;
     },
     async fetchSnapshot(id) {
       return (await objects()).getBlob(id);

@@ -194,7 +194,7 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
   let watch: { stop(): Promise<void> } | null = null;
   const poll = () => {
     bus?.currentSnapshot().then(
-      (id) => id && want(id),
+      (a) => a && want(a.id),
       (e: Error) => (lastError = `bus: ${e.message}`),
     );
   };
@@ -205,7 +205,7 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
     async (b) => {
       bus = b;
       if (o.credential) leafSource = busLeaves(b, o.credential);
-      watch = await b.watchSnapshots(want);
+      watch = await b.watchSnapshots((a) => want(a.id));
       void send();
     },
     (e) => (lastError = `bus: ${e.message}`),

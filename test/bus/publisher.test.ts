@@ -1,0 +1,55 @@
+/**
+ * Snapshot announcements with several control-plane replicas, on the real NATS: replicas that compiled the same
+ * policy at different moments (different ids) do not re-announce it in turn; a replica that has not yet seen a
+ * change does not announce the policy from before it; a new policy is announced and a node-side fetch verifies.
+ */
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { connectNatsBus } from "../../src/bus/nats.js";
+import { policyContentKey, startSnapshotPublisher } from "../../src/bus/control-plane.js";
+import { PolicySnapshot } from "../../src/gateway-core/snapshot.js";
+import type { Bus } from "../../src/bus/bus.js";
+import { snapshot, AKIMAT, MINISTRY } from "../gateway-core/world.js";
+import { NATS_URL, natsSkip, testNamespace, until } from "./support.js";
+
+const skip = await natsSkip();
+
+describe("snapshot announcements from several control-plane replicas", { skip }, () => {
+  const ns = testNamespace("publisher");
+  let bus: Bus;
+  before(async () => {
+    bus = await connectNatsBus({ servers: [NATS_URL], namespace: ns.namespace, name: "replicas" });
+  });
+  after(async () => {
+    await bus?.close();
+    await ns.cleanup();
+  });
+
+  test("ok/the same policy compiled twice is announced once; an older compile never rolls back a newer one", async () => {
+    const early = snapshot({ createdAt: "2026-11-26T09:00:00.000Z", organisations: [MINISTRY] });
+    const later = snapshot({ createdAt: "2026-11-26T09:00:05.000Z", organisations: [MINISTRY] });
+    assert.notEqual(early.id, later.id, "the id covers the compile time");
+    assert.equal(policyContentKey(early), policyContentKey(later));
+
+    const a = await startSnapshotPublisher(bus, () => early, 50);
+    await until(async () => (await bus.currentSnapshot())?.id === early.id, "replica A's announcement");
+    const b = await startSnapshotPublisher(bus, () => later, 50);
+    assert.equal(b.published(), later.id, "replica B is done: the announced policy is its own");
+    assert.equal((await bus.currentSnapshot())?.id, early.id, "and the nodes keep what they run");
+
+    // A change reaches replica A first; B, still on the policy before it, must not announce that back.
+    let current = snapshot({ createdAt: "2026-11-26T09:00:10.000Z", organisations: [MINISTRY, AKIMAT] });
+    const changed = current;
+    const c = await startSnapshotPublisher(bus, () => current, 50);
+    await until(async () => (await bus.currentSnapshot())?.id === changed.id, "the changed policy announced");
+    await b.stop();
+    const stale = await startSnapshotPublisher(bus, () => early, 50);
+    assert.equal((await bus.currentSnapshot())?.id, changed.id, "a compile older than the announced one does not roll it back");
+    current = snapshot({ createdAt: "2026-11-26T09:00:15.000Z", organisations: [AKIMAT] });
+    await until(async () => (await bus.currentSnapshot())?.id === current.id, "the next change announced");
+
+    const bytes = await bus.fetchSnapshot(current.id);
+    assert.equal(PolicySnapshot.deserialise(bytes!).id, current.id, "the stored bytes hash to the announced id");
+    for (const p of [a, c, stale]) await p.stop();
+  });
+});
