@@ -181,7 +181,7 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
       }
     }
     // Multi-node mode: gateway nodes get the snapshot, their leaves and their batches' commit over the bus.
-    const controlPlane = config.bus ? controlPlaneOnBus(config.bus, { db: store.db, snapshot: () => gateway?.snapshot() ?? null, leaves: () => issuing?.leaves ?? null }, env) : null;
+    const controlPlane = config.bus ? controlPlaneOnBus(config.bus, { db: store.db, snapshot: () => gateway?.snapshot() ?? null, leaves: () => issuing?.leaves ?? null, registry }, env) : null;
     return {
       config,
       controlPlane,

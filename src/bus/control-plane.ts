@@ -14,6 +14,7 @@
  * and the batch id is the table's primary key, so two replicas never commit one batch twice.
  */
 import { createHash } from "node:crypto";
+import client from "prom-client";
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../store/schema.js";
 import type { PolicySnapshot } from "../gateway-core/snapshot.js";
@@ -21,6 +22,7 @@ import type { LeafSource } from "../gateway/proxy.js";
 import { decisionLogRow } from "../gateway/decision-log.js";
 import { recordDetections } from "../services/unknown-sources.js";
 import type { Bus, NodeBatch } from "./bus.js";
+import type { WorkerCounts } from "../gateway/cluster.js";
 import { serveLeaves } from "./leaves.js";
 
 export interface ControlPlaneBusOptions {
@@ -31,6 +33,8 @@ export interface ControlPlaneBusOptions {
   /** The issuing CA's leaves, served to nodes holding the credential. */
   leaves?: () => LeafSource | null;
   credential?: Uint8Array;
+  /** The registry holding the gateway's counters (src/gateway/runtime.ts): nodes' decisions are added to them. */
+  registry?: client.Registry;
   /** After a batch is committed (fresh) or found already committed (a redelivery), before it is acknowledged. */
   onBatch?(batch: NodeBatch, fresh: boolean): void;
   publishEveryMs?: number;
@@ -111,6 +115,14 @@ export async function startSnapshotPublisher(bus: Bus, snapshot: () => PolicySna
   };
 }
 
+/** A node's decision counters into the control plane's gateway metrics (one view of every node's traffic). */
+function addNodeCounts(registry: client.Registry, c: WorkerCounts): void {
+  const decisions = registry.getSingleMetric("qaqpa_gateway_decisions_total") as client.Counter | undefined;
+  const categories = registry.getSingleMetric("qaqpa_gateway_category_total") as client.Counter | undefined;
+  for (const [action, reason, tls, n] of c.decisions) decisions?.inc({ action, reason, tls }, n);
+  for (const [category, action, n] of c.categories) categories?.inc({ category, action }, n);
+}
+
 export async function startControlPlaneBus(o: ControlPlaneBusOptions): Promise<ControlPlaneBus> {
   const publisher = await startSnapshotPublisher(o.bus, o.snapshot, o.publishEveryMs);
   let lastError: string | null = null;
@@ -129,6 +141,7 @@ export async function startControlPlaneBus(o: ControlPlaneBusOptions): Promise<C
       d.nak();
       return;
     }
+    if (fresh && o.registry) addNodeCounts(o.registry, d.batch.counts);
     o.onBatch?.(d.batch, fresh);
     // A lost acknowledgement only means a redelivery, which the batch id absorbs.
     await d.ack().catch(() => {});

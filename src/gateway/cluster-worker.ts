@@ -12,6 +12,7 @@ import { PolicySnapshot } from "../gateway-core/snapshot.js";
 import type { MintedLeaf } from "../ca/leaf.js";
 import { Gateway } from "./proxy.js";
 import { cachedLeaves, leafFromWire } from "./leaf-wire.js";
+import { DecisionCounts } from "./decision-counts.js";
 import { createResolver } from "./resolver.js";
 import type { DecisionRecord } from "./decision-log.js";
 import type { FromWorker, ToWorker, WorkerConfig, WorkerDetection } from "./cluster.js";
@@ -53,24 +54,13 @@ const leaves = cachedLeaves(
 
 // ------------------------------------------------------------------ batches to the primary
 let records: DecisionRecord[] = [];
-let decisions = new Map<string, number>();
-let categories = new Map<string, number>();
+const counts = new DecisionCounts();
 let detections = new Map<string, WorkerDetection>();
 
 function flush(cb?: () => void): void {
-  if (!records.length && !decisions.size && !categories.size && !detections.size) return void cb?.();
-  const m: FromWorker = {
-    t: "batch",
-    records,
-    counts: {
-      decisions: [...decisions].map(([k, n]) => [...(k.split("\u0000") as [string, string, string]), n]),
-      categories: [...categories].map(([k, n]) => [...(k.split("\u0000") as [string, string]), n]),
-    },
-    detections: [...detections.values()],
-  };
+  if (!records.length && counts.empty && !detections.size) return void cb?.();
+  const m: FromWorker = { t: "batch", records, counts: counts.take(), detections: [...detections.values()] };
   records = [];
-  decisions = new Map();
-  categories = new Map();
   detections = new Map();
   send(m, cb);
 }
@@ -99,15 +89,7 @@ function start(config: WorkerConfig): void {
         d.lastSeen = now;
       } else detections.set(address, { address, firstSeen: now, lastSeen: now, hits: 1 });
     },
-    onDecision(d) {
-      const v = d.verdict;
-      const k = `${v.action}\u0000${v.reason}\u0000${v.action === "allow" ? (v.tls ?? "none") : "none"}`;
-      decisions.set(k, (decisions.get(k) ?? 0) + 1);
-      for (const c of d.categories) {
-        const ck = `${c}\u0000${v.action}`;
-        categories.set(ck, (categories.get(ck) ?? 0) + 1);
-      }
-    },
+    onDecision: (d) => counts.add(d),
   });
   gateway.listen(config.port, config.host).then(
     (port) => send({ t: "listening", port }),

@@ -23,6 +23,7 @@ import { Gateway, type LeafSource } from "./proxy.js";
 import { createResolver } from "./resolver.js";
 import { startGatewayCluster, type GatewayCluster, type WorkerConfig, type WorkerCounts, type WorkerDetection } from "./cluster.js";
 import type { DecisionRecord } from "./decision-log.js";
+import { DecisionCounts } from "./decision-counts.js";
 
 export interface GatewayNodeOptions {
   /** The node's name ([A-Za-z0-9_-]): in batch ids and bus subjects. */
@@ -110,11 +111,14 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
   // ---------------------------------------------------------------- batches
   let records: DecisionRecord[] = [];
   let detections = new Map<string, WorkerDetection>();
+  // Counters of this process's own decisions, and those its cluster workers sent since the last batch.
+  const ownCounts = new DecisionCounts();
   let counts: WorkerCounts = { decisions: [], categories: [] };
   const boot = randomBytes(6).toString("hex");
   let seq = 0;
   const spool = (): void => {
-    while (records.length || detections.size || counts.decisions.length) {
+    if (!ownCounts.empty) addCounts(ownCounts.take());
+    while (records.length || detections.size || counts.decisions.length || counts.categories.length) {
       const batch: NodeBatch = { id: `${o.name}.${boot}.${++seq}`, node: o.name, records: records.slice(0, MAX_RECORDS_PER_BATCH), detections: [...detections.values()], counts };
       records = records.slice(MAX_RECORDS_PER_BATCH);
       detections = new Map();
@@ -158,6 +162,9 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
     } else detections.set(w.address, { ...w });
   };
   const sink = { write: (r: DecisionRecord) => void records.push(r) };
+  function addCounts(c: WorkerCounts): void {
+    counts = { decisions: [...counts.decisions, ...c.decisions], categories: [...counts.categories, ...c.categories] };
+  }
 
   // ---------------------------------------------------------------- leaves, listeners, bus
   let leafSource: (LeafSource & { clear(): void }) | null = null;
@@ -174,6 +181,7 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
       const now = Date.now();
       onDetection({ address, firstSeen: now, lastSeen: now, hits: 1 });
     },
+    onDecision: (d) => ownCounts.add(d),
   });
   if (o.workers && o.workers > 0) {
     cluster = await startGatewayCluster({
@@ -184,9 +192,7 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
       leaves,
       sink,
       onDetection,
-      onCounts(c) {
-        counts = { decisions: [...counts.decisions, ...c.decisions], categories: [...counts.categories, ...c.categories] };
-      },
+      onCounts: addCounts,
     });
   }
   const port = cluster ? cluster.port : await gateway.listen(o.listen.port, o.listen.host);

@@ -116,6 +116,9 @@ describe("multi-node: a control plane and two gateway nodes over NATS JetStream"
     const u = await api("GET", "/unknown-sources");
     const seen = u.json.items.find((x: { address: string }) => x.address === "127.0.0.1");
     assert.ok(seen && seen.hits >= 7, "the nodes' unknown-source detections reach the workflow");
+    const metrics = await (await fetch(app.urls.api.replace(/\/api$/, "/metrics"))).text();
+    const allowed = /qaqpa_gateway_decisions_total\{action="allow",reason="[a-z-]+",tls="none"\} (\d+)/.exec(metrics);
+    assert.ok(allowed && Number(allowed[1]) >= 6, "the nodes' decision counters reach the control plane's metrics");
   });
 
   test("ok/p.21–23: a node with the node credential bumps with a leaf from the control plane; one without it splices", async () => {
