@@ -24,7 +24,7 @@ import type { DetectorLimits } from "../mail/policy/detector.js";
 import { PostfixInstance } from "../mail/postfix/instance.js";
 import { followLog, type LogFollower } from "../mail/log/tail.js";
 import type { DeliveryOutcome } from "../mail/log/delivery-log.js";
-import { AuthFilter, classifyBySnapshot, type InboundAuthRecord } from "../mail/auth/filter.js";
+import { AuthFilter, classifyBySnapshot, deliveryBehindFilter, type InboundAuthRecord } from "../mail/auth/filter.js";
 import { createInboundVerifier, createOutboundSigner, type DNSResolver, type SigningKey } from "../mail/auth/mailauth.js";
 import { readIncidentMail } from "../mail/message.js";
 import { Problem } from "../contract/problem.js";
@@ -231,7 +231,7 @@ export async function startMailGateway(o: MailGatewayOptions): Promise<MailGatew
       postmasterAddress: o.stsAddress,
       ...(o.postfixExtra ? { extra: o.postfixExtra } : {}),
     });
-    const isFilterHop = (relay: string) => c.authentication !== false && /^[^[]*\[(127\.[0-9.]+|::1)\]:(\d+)$/.exec(relay)?.[2] === String(c.filterPort);
+    const counts = (d: DeliveryOutcome) => c.authentication === false || deliveryBehindFilter(d);
     const service = new MailPolicyService({
       directory,
       outbox: mailOutbox(db),
@@ -241,7 +241,7 @@ export async function startMailGateway(o: MailGatewayOptions): Promise<MailGatew
       host: "127.0.0.1",
       port: c.policyPort,
       ...(c.detectorLimits ? { detectorLimits: c.detectorLimits } : {}),
-      countsDelivery: (d) => !isFilterHop(d.relay),
+      countsDelivery: counts,
       log,
     });
     await service.start();
@@ -302,7 +302,7 @@ export async function startMailGateway(o: MailGatewayOptions): Promise<MailGatew
       (line) => {
         seen += Buffer.byteLength(line) + 1;
         const out: DeliveryOutcome | undefined = service.observeLogLine(line);
-        if (!out || seen <= skipBytes || out.clientAddress === undefined || isFilterHop(out.relay)) return;
+        if (!out || seen <= skipBytes || out.clientAddress === undefined || !counts(out)) return;
         const sys = service.snapshot.byAddress.get(out.clientAddress);
         if (sys) stats.add(sys.id, out.status, Date.now());
       },

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { deliveryBehindFilter } from "../../src/mail/auth/filter.js";
 import { readFile, writeFile, appendFile, mkdtemp, rm, rename } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +31,19 @@ test("ok/field by field: client, delivery, reject at RCPT and at END-OF-MESSAGE"
     timestamp: "Nov 26 01:05:08", host: "ugem", syslogName: "postfix", program: "smtpd", pid: 4497,
     kind: "client", queueId: "4892820C69A", clientName: "unknown", clientAddress: "127.0.0.4",
   });
+  // Re-injected by the authentication filter: the original client, forwarded with XFORWARD, is the sender;
+  // the outcome says which smtpd received the copy (only the re-injected copy's deliveries are deliveries).
+  const c = new DeliveryCorrelator();
+  const outcomes: unknown[] = [];
+  for (const o of [
+    "Dec 02 13:13:14 ugem postfix/smtpd[1]: 9402620EDDA: client=unknown[127.0.0.3]",
+    "Dec 02 13:13:14 ugem postfix/qmgr[2]: 9402620EDDA: to=<x@internet.test>, relay=none, delay=1, delays=1/0/0/0, dsn=4.4.1, status=deferred (delivery temporarily suspended: connect to 127.0.0.1[127.0.0.1]:10025: Connection refused)",
+    "Dec 02 13:13:15 ugem postfix/reinject/smtpd[3]: 9CF3C20EDDD: client=localhost[127.0.0.1], orig_client=unknown[127.0.0.3]",
+    "Dec 02 13:13:15 ugem postfix/smtp[4]: 9CF3C20EDDD: to=<x@internet.test>, relay=mx.internet.test[203.0.113.5]:25, delay=0.04, delays=0.01/0.03/0/0, dsn=2.0.0, status=sent (250 ok)",
+  ].map((l) => c.apply(parseLogLine(l)!))) {
+    if (o) outcomes.push([o.clientAddress, o.status, o.receivedBy, deliveryBehindFilter(o)]);
+  }
+  assert.deepEqual(outcomes, [["127.0.0.3", "deferred", "postfix", false], ["127.0.0.3", "sent", "postfix/reinject", true]]);
   // Re-injected by the authentication filter: the original client, forwarded with XFORWARD, is the sender.
   const re = e("Dec 02 13:13:14 ugem postfix/reinject/smtpd[22678]: 9CF3C20EDDD: client=localhost[127.0.0.1], orig_client=unknown[127.0.0.3]");
   assert.deepEqual(re.kind === "client" && [re.syslogName, re.clientName, re.clientAddress], ["postfix/reinject", "unknown", "127.0.0.3"]);

@@ -20,6 +20,8 @@
  */
 import { domainOf, normaliseIp } from "../policy/lib/address.js";
 import type { MailPolicySnapshot } from "../policy/snapshot.js";
+import type { DeliveryOutcome } from "../log/delivery-log.js";
+import { REINJECT_SYSLOG_NAME } from "../postfix/render.js";
 import { SmtpClient } from "../testing/smtp-client.js";
 import { SmtpSink, type SinkMessage } from "../testing/smtp-sink.js";
 import type { InboundAuthResults, OutboundSigner } from "./types.js";
@@ -75,6 +77,15 @@ const MAX_IDLE = 20;
 function xforwardValue(v: string): string {
   // XFORWARD values are xtext-free tokens; keep them to the characters Postfix itself sends.
   return v.replace(/[^\x21-\x7e]/g, "").slice(0, 255) || "[UNAVAILABLE]";
+}
+
+/**
+ * With the filter in Postfix's path, only the deliveries of re-injected copies are deliveries: the first
+ * queue's attempts are hand-overs to the filter — and while the filter is down, deferrals that say nothing
+ * about the receivers (counting them would let a filter outage suspend every system for its defer share).
+ */
+export function deliveryBehindFilter(o: DeliveryOutcome): boolean {
+  return o.receivedBy === REINJECT_SYSLOG_NAME;
 }
 
 /**

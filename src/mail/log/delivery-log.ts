@@ -201,10 +201,17 @@ export interface DeliveryOutcome {
   readonly status: DeliveryStatus;
   readonly dsn: string;
   readonly relay: string;
+  /**
+   * syslog_name of the smtpd that received the message ("postfix", "postfix/reinject"): with a content
+   * filter, mail received by the public smtpd is only handed to the filter; its real delivery belongs to
+   * the copy the re-injection smtpd received.
+   */
+  readonly receivedBy: string | undefined;
 }
 
 interface Known {
   clientAddress: string | undefined;
+  receivedBy: string | undefined;
   sender: string;
   messageId: string;
 }
@@ -237,7 +244,7 @@ export class DeliveryCorrelator {
         const oldest = this.#known.keys().next().value;
         if (oldest !== undefined) this.#known.delete(oldest);
       }
-      k = { clientAddress: undefined, sender: "", messageId: "" };
+      k = { clientAddress: undefined, receivedBy: undefined, sender: "", messageId: "" };
       this.#known.set(queueId, k);
     }
     return k;
@@ -246,9 +253,12 @@ export class DeliveryCorrelator {
   /** Feeds one event; returns an outcome for delivery attempts (sent / deferred / bounced, expired → bounced). */
   apply(e: LogEvent): DeliveryOutcome | undefined {
     switch (e.kind) {
-      case "client":
-        this.#entry(e.queueId).clientAddress = e.clientAddress;
+      case "client": {
+        const k = this.#entry(e.queueId);
+        k.clientAddress = e.clientAddress;
+        k.receivedBy = e.syslogName;
         return undefined;
+      }
       case "message-id":
         this.#entry(e.queueId).messageId = e.messageId;
         return undefined;
@@ -264,7 +274,7 @@ export class DeliveryCorrelator {
           e.status === "sent" ? "sent" : e.status === "deferred" ? "deferred" : e.status === "bounced" || e.status === "expired" ? "bounced" : undefined;
         if (!status) return undefined;
         const k = this.#known.get(e.queueId);
-        return { queueId: e.queueId, clientAddress: k?.clientAddress, sender: k?.sender ?? "", messageId: k?.messageId ?? "", recipient: e.to, status, dsn: e.dsn, relay: e.relay };
+        return { queueId: e.queueId, clientAddress: k?.clientAddress, sender: k?.sender ?? "", messageId: k?.messageId ?? "", recipient: e.to, status, dsn: e.dsn, relay: e.relay, receivedBy: k?.receivedBy };
       }
       default:
         return undefined;

@@ -95,6 +95,8 @@ export interface RenderOptions {
 
 /** The name of the master.cf smtp client that delivers to the authentication filter. */
 export const FILTER_SERVICE = "qaqpa-filter";
+/** syslog_name of the re-injection smtpd: the log lines of mail that has passed the filter. */
+export const REINJECT_SYSLOG_NAME = "postfix/reinject";
 
 function loopback(e: Endpoint, what: string): Endpoint {
   const ip = normaliseIp(e.host);
@@ -113,7 +115,7 @@ function filterServices(cf: { filter: Endpoint; reinject: Endpoint }): string[] 
     "  -o disable_mime_output_conversion=yes",
     "  -o smtp_tls_security_level=none",
     `${name}\tinet\tn\t-\tn\t-\t20\tsmtpd`,
-    "  -o syslog_name=postfix/reinject",
+    `  -o syslog_name=${REINJECT_SYSLOG_NAME}`,
     "  -o content_filter=",
     "  -o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_milters,no_address_mappings",
     "  -o smtpd_helo_restrictions=",

@@ -21,7 +21,7 @@ import { accountIds, checkPostfix, PostfixInstance } from "../../../src/mail/pos
 import { findExecutable, runCommand } from "../../../src/mail/postfix/exec.js";
 import { SmtpSink } from "../../../src/mail/testing/smtp-sink.js";
 import { SmtpClient, buildMessage, type SendResult } from "../../../src/mail/testing/smtp-client.js";
-import { AuthFilter, classifyBySnapshot, type AuthFilterOptions } from "../../../src/mail/auth/filter.js";
+import { AuthFilter, classifyBySnapshot, deliveryBehindFilter, type AuthFilterOptions } from "../../../src/mail/auth/filter.js";
 
 export const SYS_A_IP = "127.0.0.3";
 export const SYS_B_IP = "127.0.0.4";
@@ -87,6 +87,8 @@ export interface GatewayOptions {
   readonly tuning?: Record<string, string>;
   /** Run the authentication filter as Postfix's content filter (needs the in-process policy service). */
   readonly authFilter?: Pick<AuthFilterOptions, "verifier" | "signer" | "record">;
+  /** Postfix's content filter is an external process on this port, re-injecting on `reinjectPort`. */
+  readonly externalFilter?: { readonly port: number; readonly reinjectPort: number };
 }
 
 export interface Gateway {
@@ -156,6 +158,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         queue: instance.queue,
         stsAddress: STS,
         ...(o.detectorLimits ? { detectorLimits: o.detectorLimits } : {}),
+        ...(o.authFilter || o.externalFilter ? { countsDelivery: deliveryBehindFilter } : {}),
         holdGraceMs: o.holdGraceMs ?? 500,
       });
       policyPort = (await policy.start()).port;
@@ -175,6 +178,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       cleanup.push(() => f.close());
       filter = f;
       contentFilter = { filter: { host: "127.0.0.1", port: f.port }, reinject };
+    } else if (o.externalFilter) {
+      contentFilter = { filter: { host: "127.0.0.1", port: o.externalFilter.port }, reinject: { host: "127.0.0.1", port: o.externalFilter.reinjectPort } };
     }
     await instance.apply(sys, {
       policy: policyPath ? { path: policyPath, timeoutSeconds: 10 } : policyPort === undefined ? null : { host: "127.0.0.1", port: policyPort, timeoutSeconds: 10 },
