@@ -118,7 +118,7 @@ export function UnknownSourcesPage() {
           { key: "address", header: t("unknownSources.address"), cell: (r) => <span className="mono">{r.address}</span> },
           { key: "state", header: t("common.status"), cell: (r) => <span className={`badge badge-${r.state}`}>{t(`unknownState.${r.state}`)}</span> },
           { key: "operator", header: t("common.operator"), cell: (r) => (r.operatorId ? localName(ops[r.operatorId]) : t("unknownSources.unattributed")) },
-          { key: "seen", header: t("unknownSources.seen"), cell: (r) => t("unknownSources.seenText", { first: formatDateTime(r.firstSeen), last: formatDateTime(r.lastSeen), hits: formatNumber(r.hits) }) },
+          { key: "seen", header: t("unknownSources.seen"), cell: (r) => t("unknownSources.seenText", { first: formatDateTime(r.firstSeen), last: formatDateTime(r.lastSeen), count: r.hits, hits: formatNumber(r.hits) }) },
           { key: "term", header: t("unknownSources.term"), cell: term },
           {
             key: "actions",
