@@ -4,8 +4,9 @@
  * in process and its workers speak over the cluster IPC channel (src/gateway/cluster.ts).
  *
  * Three flows, each durable where it has to be:
- *  - policy snapshots: the control plane stores each compiled snapshot under its content-hash id and announces
- *    the id; a node fetches, verifies and swaps (src/gateway/node.ts);
+ *  - policy snapshots: the control plane stores each compiled snapshot (policy and category database as two
+ *    objects) and announces its content-hash id; a node fetches, verifies and swaps (src/gateway/node.ts,
+ *    src/bus/snapshot-parts.ts);
  *  - node batches (decision records, counters and unknown-source detections, the same batch a cluster worker
  *    sends its primary): published to a stream, consumed durably by the control plane, acknowledged only once
  *    committed (src/bus/control-plane.ts);
@@ -35,17 +36,21 @@ export interface Announcement {
   content: string;
   /** When the snapshot was compiled: a replica never announces a policy older than the announced one. */
   createdAt: string;
+  /** Content hash of the category database, stored as its own object: a policy-only change does not ship it. */
+  categories: string;
 }
 
 export interface Bus {
-  /** Store a snapshot's bytes under its id (idempotent) and announce it as the current one. */
-  publishSnapshot(a: Announcement, bytes: Uint8Array): Promise<void>;
+  /** Store bytes under a name unless an object of that name exists (`bytes` is called only then). */
+  storeObject(name: string, bytes: () => Uint8Array): Promise<void>;
+  /** The bytes stored under name, or null when the store does not hold it. */
+  fetchObject(name: string): Promise<Uint8Array | null>;
+  /** Announce the snapshot in force (its objects are stored first). */
+  announce(a: Announcement): Promise<void>;
   /** The announcement now and on every change (called with the latest on start when there is one). */
   watchSnapshots(on: (a: Announcement) => void): Promise<{ stop(): Promise<void> }>;
   /** The announcement, read now (a watch that missed a change during a reconnect is caught up with this). */
   currentSnapshot(): Promise<Announcement | null>;
-  /** The bytes stored under id, or null when the store does not hold it. */
-  fetchSnapshot(id: string): Promise<Uint8Array | null>;
 
   /** Publish a node batch durably (resolves once the stream has stored it; a repeat of the same id is dropped). */
   publishBatch(batch: NodeBatch): Promise<void>;

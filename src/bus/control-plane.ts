@@ -2,7 +2,7 @@
  * The control plane's side of the bus (multi-node mode):
  *
  *  - snapshot publisher: each newly compiled snapshot (the runtime compiles it as in the all-in-one) is stored
- *    under its content-hash id and announced, unless the announced one holds the same policy (another replica
+ *    (src/bus/snapshot-parts.ts: the policy, and the category database when it changed) and announced, unless the announced one holds the same policy (another replica
  *    compiled it); the announcement is re-checked every 30 s, so a NATS cluster that lost its state gets it again;
  *  - node-batch consumer: decision records and unknown-source detections from gateway nodes are committed to the
  *    store together with the batch id in one transaction, then acknowledged. A crash before the commit loses
@@ -24,6 +24,7 @@ import { recordDetections } from "../services/unknown-sources.js";
 import type { Bus, NodeBatch } from "./bus.js";
 import type { WorkerCounts } from "../gateway/cluster.js";
 import { serveLeaves } from "./leaves.js";
+import { storeSnapshot } from "./snapshot-parts.js";
 
 export interface ControlPlaneBusOptions {
   bus: Bus;
@@ -89,7 +90,8 @@ export async function startSnapshotPublisher(bus: Bus, snapshot: () => PolicySna
       const content = policyContentKey(s);
       const announced = await bus.currentSnapshot();
       if (!announced || (announced.content !== content && Date.parse(announced.createdAt) <= Date.parse(s.createdAt))) {
-        await bus.publishSnapshot({ id: s.id, content, createdAt: s.createdAt }, s.serialise());
+        await storeSnapshot(bus, s);
+        await bus.announce({ id: s.id, content, createdAt: s.createdAt, categories: s.categories.contentHash });
       }
       published = s.id;
       checkedAt = Date.now();

@@ -2,8 +2,9 @@
  * The bus over NATS JetStream (src/bus/bus.ts). Names are derived from one namespace (default "qaqpa"), so
  * several deployments (or test runs) can share a NATS cluster:
  *
- *   <ns>_snapshots   object store: snapshot bytes, one object per content-hash id (chunked; a 1 M-domain
- *                    category database is tens of MiB, above NATS's per-message limit)
+ *   <ns>_snapshots   object store: policy-<id> (the snapshot without its category database) and
+ *                    categories-<content hash> (chunked; a 1 M-domain database is tens of MiB, above NATS's
+ *                    per-message limit, and is stored again only when it changes)
  *   <ns>_policy      key-value bucket: key "current" = the announcement of the snapshot in force (history 1)
  *   <ns>_node_batches stream on <ns>.node.batch.<node>: work-queue retention, so a batch stays until the control
  *                    plane acknowledges it (kept up to 7 days through a control-plane outage); the batch id is
@@ -53,7 +54,7 @@ export function busNames(namespace = "qaqpa") {
 function announcement(text: string): Announcement | null {
   try {
     const a = JSON.parse(text) as Announcement;
-    return typeof a.id === "string" && typeof a.content === "string" && typeof a.createdAt === "string" ? a : null;
+    return typeof a.id === "string" && typeof a.content === "string" && typeof a.createdAt === "string" && typeof a.categories === "string" ? a : null;
   } catch {
     return null;
   }
@@ -98,9 +99,14 @@ export async function connectNatsBus(o: NatsBusOptions): Promise<Bus> {
     get connected() {
       return !nc.isClosed() && !nc.isDraining() && nc.info !== undefined;
     },
-    async publishSnapshot(a, bytes) {
+    async storeObject(name, bytes) {
       const store = await objects();
-      if (!(await store.info(a.id))) await store.putBlob({ name: a.id }, bytes);
+      if (!(await store.info(name))) await store.putBlob({ name }, bytes());
+    },
+    async fetchObject(name) {
+      return (await objects()).getBlob(name);
+    },
+    async announce(a) {
       await (await policy()).put("current", JSON.stringify(a));
     },
     async watchSnapshots(on) {
@@ -121,9 +127,6 @@ export async function connectNatsBus(o: NatsBusOptions): Promise<Bus> {
     async currentSnapshot() {
       const e = await (await policy()).get("current");
       return e ? announcement(e.string()) : null;
-    },
-    async fetchSnapshot(id) {
-      return (await objects()).getBlob(id);
     },
     async publishBatch(batch: NodeBatch) {
       await ensureStream();

@@ -1,8 +1,9 @@
 /**
  * A gateway node (multi-node mode, `qaqpa gateway-node`): the data plane without a store connection.
  *
- *  - Snapshot: it watches the control plane's announcement on the bus, fetches the snapshot, verifies that its
- *    content hash is the announced id, persists it to its own disk and swaps it in atomically (a flow keeps the
+ *  - Snapshot: it watches the control plane's announcement on the bus, fetches the snapshot (the category
+ *    database only when its hash changed: src/bus/snapshot-parts.ts), verifies that its content hash is the
+ *    announced id, persists it to its own disk and swaps it in atomically (a flow keeps the
  *    snapshot it started with). With the bus down it keeps the last good one; started during an outage it serves
  *    the one it persisted; with none at all it fails closed (`policy-unavailable`).
  *  - Decision records and unknown-source detections: batched every 200 ms — the batch a cluster worker sends its
@@ -17,7 +18,8 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { PolicySnapshot } from "../gateway-core/snapshot.js";
-import { keepConnecting, type Bus, type NodeBatch } from "../bus/bus.js";
+import { keepConnecting, type Announcement, type Bus, type NodeBatch } from "../bus/bus.js";
+import { fetchSnapshot } from "../bus/snapshot-parts.js";
 import { busLeaves } from "../bus/leaves.js";
 import { Gateway, type LeafSource } from "./proxy.js";
 import { createResolver } from "./resolver.js";
@@ -77,31 +79,28 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") lastError = `persisted snapshot: ${(e as Error).message}`;
   }
   let cluster: GatewayCluster | null = null;
-  let wanted: string | null = null;
+  let wanted: Announcement | null = null;
   let adopting: Promise<void> | null = null;
-  const adopt = async (id: string) => {
-    const bytes = await bus!.fetchSnapshot(id);
-    if (!bytes) throw new Error(`snapshot ${id} is announced but not stored`);
-    const s = PolicySnapshot.deserialise(bytes);
-    if (s.id !== id) throw new Error(`snapshot announced as ${id} hashes to ${s.id}`);
+  const adopt = async (a: Announcement) => {
+    const s = await fetchSnapshot(bus!, a, current?.categories ?? null);
     await cluster?.publish(s);
     current = s;
-    writeFileSync(`${snapshotFile}.tmp`, bytes);
+    writeFileSync(`${snapshotFile}.tmp`, s.serialise());
     renameSync(`${snapshotFile}.tmp`, snapshotFile);
-    writeFileSync(`${snapshotFile}.id`, id);
+    writeFileSync(`${snapshotFile}.id`, s.id);
   };
-  const want = (id: string) => {
-    wanted = id;
+  const want = (a: Announcement) => {
+    wanted = a;
     if (adopting) return;
     adopting = (async () => {
-      while (wanted && wanted !== current?.id) {
-        const id = wanted;
+      while (wanted && wanted.id !== current?.id) {
+        const next = wanted;
         try {
-          await adopt(id);
+          await adopt(next);
           lastError = null;
         } catch (e) {
           // The last good snapshot stays in force; the next announcement or poll tries again.
-          lastError = `snapshot ${id}: ${(e as Error).message}`;
+          lastError = `snapshot ${next.id}: ${(e as Error).message}`;
           break;
         }
       }
@@ -200,7 +199,7 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
   let watch: { stop(): Promise<void> } | null = null;
   const poll = () => {
     bus?.currentSnapshot().then(
-      (a) => a && want(a.id),
+      (a) => a && want(a),
       (e: Error) => (lastError = `bus: ${e.message}`),
     );
   };
@@ -211,7 +210,7 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
     async (b) => {
       bus = b;
       if (o.credential) leafSource = busLeaves(b, o.credential);
-      watch = await b.watchSnapshots((a) => want(a.id));
+      watch = await b.watchSnapshots(want);
       void send();
     },
     (e) => (lastError = `bus: ${e.message}`),

@@ -7,7 +7,7 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { connectNatsBus } from "../../src/bus/nats.js";
 import { policyContentKey, startSnapshotPublisher } from "../../src/bus/control-plane.js";
-import { PolicySnapshot } from "../../src/gateway-core/snapshot.js";
+import { fetchSnapshot, policyObject } from "../../src/bus/snapshot-parts.js";
 import type { Bus } from "../../src/bus/bus.js";
 import { snapshot, AKIMAT, MINISTRY } from "../gateway-core/world.js";
 import { NATS_URL, natsSkip, testNamespace, until } from "./support.js";
@@ -48,8 +48,13 @@ describe("snapshot announcements from several control-plane replicas", { skip },
     current = snapshot({ createdAt: "2026-11-26T09:00:15.000Z", organisations: [AKIMAT] });
     await until(async () => (await bus.currentSnapshot())?.id === current.id, "the next change announced");
 
-    const bytes = await bus.fetchSnapshot(current.id);
-    assert.equal(PolicySnapshot.deserialise(bytes!).id, current.id, "the stored bytes hash to the announced id");
+    const announced = (await bus.currentSnapshot())!;
+    assert.equal((await fetchSnapshot(bus, announced, null)).id, current.id, "the stored objects rebuild the announced snapshot");
+    assert.equal((await fetchSnapshot(bus, announced, early.categories)).id, current.id, "with the database the node already runs");
+    // Objects that do not hash to what is announced are refused: a node keeps its last good snapshot.
+    await bus.storeObject(policyObject("0000000000000000"), () => Buffer.from(JSON.stringify(early.input)));
+    await assert.rejects(fetchSnapshot(bus, { ...announced, id: "0000000000000000" }, null), /hashes to/);
+    await assert.rejects(fetchSnapshot(bus, { ...announced, categories: "0".repeat(64) }, null), /not stored/);
     for (const p of [a, c, stale]) await p.stop();
   });
 });
