@@ -29,8 +29,14 @@ export interface ForwardHost {
   blockPage(reason: Reason, host: string | null, ref: string): string;
   newRef(): string;
   now(): number;
-  /** Give the connection to the node:http path; `buffered` are bytes read from it and not yet handled. */
+}
+
+/** Where a connection goes when the raw path leaves it; `buffered` are bytes read from it and not yet handled. */
+export interface HandOff {
+  /** The node:http path, for what the raw path does not serve. */
   fallback(client: Duplex, buffered: Buffer): void;
+  /** CONNECT on the explicit proxy's listener: the request head is parsed, `rest` is the tunnel's first bytes. */
+  connect?(target: string, client: Duplex, rest: Buffer): void;
 }
 
 export interface ForwardTunnel {
@@ -191,7 +197,7 @@ type Exchange = { keep: boolean };
 
 /** A request the raw path leaves to node:http. */
 function unusual(head: RequestHead, tunnel: ForwardTunnel | null): boolean {
-  if (head.version !== "1.1" || head.expect !== null || head.upgrade !== null || head.method === "CONNECT") return true;
+  if (head.version !== "1.1" || head.expect !== null || head.upgrade !== null) return true;
   return tunnel ? head.targetForm !== "origin" : head.targetForm !== "absolute";
 }
 
@@ -199,8 +205,8 @@ function unusual(head: RequestHead, tunnel: ForwardTunnel | null): boolean {
  * Serves HTTP/1.1 requests on `client` until it closes. `tunnel` is the CONNECT or bumped connection the
  * requests arrive on (null for the explicit proxy's own listener, where requests are absolute-form).
  */
-export function serveHttp1(client: Duplex, initial: Buffer, tunnel: ForwardTunnel | null, sourceIp: string, host: ForwardHost, pool: UpstreamPool): void {
-  new ClientConnection(client, initial, tunnel, sourceIp, host, pool);
+export function serveHttp1(client: Duplex, initial: Buffer, tunnel: ForwardTunnel | null, sourceIp: string, host: ForwardHost, pool: UpstreamPool, handOff: HandOff): void {
+  new ClientConnection(client, initial, tunnel, sourceIp, host, pool, handOff);
 }
 
 class ClientConnection {
@@ -220,6 +226,7 @@ class ClientConnection {
     readonly sourceIp: string,
     readonly host: ForwardHost,
     readonly pool: UpstreamPool,
+    readonly handOff: HandOff,
   ) {
     this.#buf = initial;
     client.on("data", this.#onData);
@@ -271,13 +278,14 @@ class ClientConnection {
     }
     this.#clearTimer();
     if (r.kind === "error") return void this.client.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-    if (unusual(r.head, this.tunnel)) {
-      const rest = this.#buf;
+    const connect = r.head.method === "CONNECT" && !this.tunnel && this.handOff.connect;
+    if (connect || unusual(r.head, this.tunnel)) {
+      const rest = connect ? this.#buf.subarray(r.consumed) : this.#buf;
       this.#buf = EMPTY;
       this.client.off("data", this.#onData);
       this.client.off("end", this.#onEnd);
       this.client.pause();
-      return this.host.fallback(this.client, rest);
+      return connect ? connect(r.head.target, this.client, rest) : this.handOff.fallback(this.client, rest);
     }
     this.#buf = this.#buf.subarray(r.consumed);
     this.#busy = true;

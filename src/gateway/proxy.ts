@@ -30,7 +30,7 @@ import { blockPage } from "./block-page.js";
 import { recordOf, type DecisionSink } from "./decision-log.js";
 import { UpstreamTls, type UpstreamCheck } from "./upstream-tls.js";
 import { relay } from "./replay.js";
-import { CERT_ERRORS, HOP_BY_HOP, serveHttp1, UpstreamPool, type ForwardHost, type ForwardTunnel } from "./http1-forward.js";
+import { CERT_ERRORS, HOP_BY_HOP, serveHttp1, UpstreamPool, type ForwardHost, type ForwardTunnel, type HandOff } from "./http1-forward.js";
 
 export interface LeafSource {
   get(name: string, keyType: "ecdsa" | "rsa"): Promise<MintedLeaf>;
@@ -53,9 +53,11 @@ export interface GatewayDeps {
   timeouts?: { firstBytesMs?: number; handshakeMs?: number; idleMs?: number; connectMs?: number };
   /**
    * Internal: serve HTTP/1.1 inside tunnels (bumped TLS, plain HTTP over CONNECT) with the gateway's own
-   * parser and upstream pool (src/gateway/http1-forward.ts) instead of node:http. Off by default.
+   * parser and upstream pool (src/gateway/http1-forward.ts) instead of node:http. On unless false.
    */
   rawHttp1?: boolean;
+  /** Internal: also serve the explicit proxy's own listener (absolute-form requests, CONNECT) that way; on unless false. */
+  rawListener?: boolean;
 }
 
 type Peeked = { protocol: FlowProtocol; bytes: Buffer; hello: ClientHello | null } | { protocol: "tls-error"; bytes: Buffer; hello: null };
@@ -135,7 +137,7 @@ export class Gateway {
     // whole system store per connection and put every PEM into the agent's pool key on every request.
     const secureContext = deps.upstreamCa?.length ? tls.createSecureContext({ ca: [...tls.rootCertificates, ...deps.upstreamCa] }) : undefined;
     this.#httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256, scheduling: "lifo", ...(secureContext ? { secureContext } : {}) });
-    this.#pool = deps.rawHttp1 ? new UpstreamPool({ secureContext, connectMs: this.#t.connectMs }) : null;
+    this.#pool = deps.rawHttp1 !== false ? new UpstreamPool({ secureContext, connectMs: this.#t.connectMs }) : null;
     this.#forwardHost = {
       decide: (facts) => this.#decide(facts),
       sink: deps.sink,
@@ -144,11 +146,6 @@ export class Gateway {
       blockPage: (reason, host, ref) => blockPage({ reason, host, ref, portalUrl: deps.portalUrl }),
       newRef,
       now: () => this.#now(),
-      fallback: (client, buffered) => {
-        if (buffered.length) client.unshift(buffered);
-        this.#inner.emit("connection", client);
-        client.resume();
-      },
     };
     const opts: http.ServerOptions = { maxHeaderSize: 32 * 1024, requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 5_000 };
     this.server = http.createServer(opts);
@@ -158,7 +155,7 @@ export class Gateway {
       s.once("close", () => this.#open.delete(s));
     });
     this.server.on("request", (req, res) => void this.#plainRequest(req, res).catch((e) => this.#fail(res, e)));
-    this.server.on("connect", (req, socket: net.Socket, head: Buffer) => void this.#connect(req, socket, head).catch(() => socket.destroy()));
+    this.server.on("connect", (req, socket: net.Socket, head: Buffer) => void this.#connect(req.url ?? "", socket, head).catch(() => socket.destroy()));
     this.server.on("clientError", (_e, socket: Duplex) => {
       if ((socket as net.Socket).writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       else socket.destroy();
@@ -179,6 +176,7 @@ export class Gateway {
       this.#sessions.add(session);
       session.once("close", () => this.#sessions.delete(session));
     });
+    if (this.#pool && deps.rawListener !== false) this.#rawListener();
   }
 
   listen(port: number, host: string): Promise<number> {
@@ -202,6 +200,28 @@ export class Gateway {
     this.#httpsAgent.destroy();
     this.#pool?.close();
     this.#upstreamTls.close();
+  }
+
+  /**
+   * The explicit proxy's listener on the raw path: node:http's own connection handler is kept for what the raw
+   * path leaves to it (Expect, Upgrade, HTTP/1.0, origin-form requests).
+   */
+  #rawListener(): void {
+    const httpConnection = this.server.listeners("connection")[0] as (s: net.Socket) => void;
+    this.server.removeListener("connection", httpConnection);
+    const handOff: HandOff = {
+      fallback: (client, buffered) => {
+        if (buffered.length) client.unshift(buffered);
+        httpConnection.call(this.server, client as net.Socket);
+        client.resume();
+      },
+      connect: (target, client, rest) => {
+        // #connect reaches its first-bytes peek synchronously: its listener is on before the socket flows again.
+        void this.#connect(target, client as net.Socket, rest).catch(() => client.destroy());
+        client.resume();
+      },
+    };
+    this.server.on("connection", (s: net.Socket) => serveHttp1(s, Buffer.alloc(0), null, clientAddress(s), this.#forwardHost, this.#pool!, handOff));
   }
 
   #track(s: Duplex): void {
@@ -337,14 +357,14 @@ export class Gateway {
 
   // ------------------------------------------------------------------------------ CONNECT
 
-  async #connect(req: http.IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {
+  async #connect(target: string, socket: net.Socket, head: Buffer): Promise<void> {
     const startedAt = this.#now();
     const ref = newRef();
     socket.setNoDelay(true);
     socket.setTimeout(this.#t.idleMs, () => socket.destroy());
     socket.on("error", () => socket.destroy());
     const sourceIp = clientAddress(socket);
-    const auth = parseAuthority(req.url ?? "", true);
+    const auth = parseAuthority(target, true);
     if ("kind" in auth) {
       socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
@@ -570,10 +590,18 @@ export class Gateway {
     socket.resume();
   }
 
+  readonly #tunnelHandOff: HandOff = {
+    fallback: (client, buffered) => {
+      if (buffered.length) client.unshift(buffered);
+      this.#inner.emit("connection", client);
+      client.resume();
+    },
+  };
+
   /** HTTP/1.1 requests of a tunnel on the raw path; what it leaves (Expect, Upgrade, …) goes to #inner. */
   #raw(socket: Duplex, bytes: Buffer, ctx: TunnelContext): void {
     const tunnel: ForwardTunnel = { sourceIp: ctx.sourceIp, host: ctx.host, port: ctx.port, tls: ctx.tls, ...(ctx.hello ? { tlsFacts: { ech: ctx.hello.ech, alpn: ctx.hello.alpn, ja4: ctx.hello.ja4 } } : {}) };
-    serveHttp1(socket, bytes, tunnel, ctx.sourceIp, this.#forwardHost, this.#pool!);
+    serveHttp1(socket, bytes, tunnel, ctx.sourceIp, this.#forwardHost, this.#pool!, this.#tunnelHandOff);
   }
 
   // ------------------------------------------------------------------------------ WebSocket (HTTP/1.1 Upgrade)

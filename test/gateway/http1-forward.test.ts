@@ -219,3 +219,68 @@ describe("raw HTTP/1.1 forwarding in bumped connections", () => {
     assert.match(r.out, /origin https shop\.example\/expect body=2000/, r.err);
   });
 });
+
+describe("raw HTTP/1.1 forwarding on the explicit proxy's listener", () => {
+  let t: TestGateway;
+  before(async () => {
+    t = await startTestGateway({ names: ["shop.example", "news.example"], hosts: { "shop.example": ["127.0.0.1"], "news.example": ["127.0.0.1"] }, deps: { rawHttp1: true, rawListener: true } });
+  });
+  after(() => t.close());
+
+  /** Writes each request in turn on one connection and reads its answer up to `until`. */
+  async function session(steps: [string, RegExp][]): Promise<{ got: string[]; closed: boolean }> {
+    const s = net.connect(t.port, "127.0.0.1");
+    const got: string[] = [];
+    let closed = false;
+    let buf = "";
+    let wake = () => {};
+    s.on("data", (d: Buffer) => {
+      buf += d.toString("latin1");
+      wake();
+    });
+    s.on("close", () => {
+      closed = true;
+      wake();
+    });
+    for (const [req, until] of steps) {
+      buf = "";
+      s.write(req);
+      await new Promise<void>((r) => {
+        wake = () => (until.test(buf) || closed) && r();
+        wake();
+      });
+      got.push(buf);
+    }
+    s.destroy();
+    return { got, closed };
+  }
+
+  test("ok/absolute-form requests on one keep-alive connection, a block page between them", async () => {
+    const o = t.origins.httpPort;
+    const r = await session([
+      [`GET http://shop.example:${o}/one?x=1 HTTP/1.1\r\nHost: shop.example:${o}\r\nProxy-Connection: keep-alive\r\n\r\n`, /body=0\n/],
+      [`GET http://news.example:${o}/ HTTP/1.1\r\nHost: news.example:${o}\r\n\r\n`, /<\/html>/],
+      [`POST http://shop.example:${o}/two HTTP/1.1\r\nHost: shop.example:${o}\r\nContent-Length: 3\r\n\r\nabc`, /body=3\n/],
+    ]);
+    assert.match(r.got[0]!, /origin http shop\.example\/one\?x=1 body=0/);
+    assert.match(r.got[1]!, /^HTTP\/1\.1 403 Forbidden\r\n/);
+    assert.match(r.got[2]!, /origin http shop\.example\/two body=3/);
+    assert.equal(r.closed, false);
+    assert.ok(!t.origins.requests.some((q) => q.host === "news.example"), "the origin never saw the blocked request");
+  });
+
+  test("ok/CONNECT on the raw listener opens the tunnel and bumps as before", async () => {
+    const r = await run("curl", ["-sS", "--cacert", t.rootFile, "-x", `http://127.0.0.1:${t.port}`, `https://shop.example:${t.origins.httpsPort}/tunnelled`]);
+    assert.match(r.out, /origin https shop\.example\/tunnelled body=0/, r.err);
+  });
+
+  test("fail/origin-form and https: targets are refused with 400, malformed bytes with 400 and a close", async () => {
+    const a = await session([["GET / HTTP/1.1\r\nHost: shop.example\r\n\r\n", /\r\n\r\n[^]*\n/]]);
+    assert.match(a.got[0]!, /^HTTP\/1\.1 400 /);
+    const b = await session([["GET https://shop.example/ HTTP/1.1\r\nHost: shop.example\r\n\r\n", /\r\n\r\n[^]*\n/]]);
+    assert.match(b.got[0]!, /^HTTP\/1\.1 400 /);
+    const c = await session([["GARBAGE \x00\x01 nonsense\r\n\r\n", /(?!)/]]);
+    assert.match(c.got[0]!, /^HTTP\/1\.1 400 /);
+    assert.equal(c.closed, true);
+  });
+});
