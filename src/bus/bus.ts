@@ -45,6 +45,8 @@ export interface Bus {
   storeObject(name: string, bytes: () => Uint8Array): Promise<void>;
   /** The bytes stored under name, or null when the store does not hold it. */
   fetchObject(name: string): Promise<Uint8Array | null>;
+  /** Delete the stored objects not in `keep` that were stored more than `olderThanMs` ago. */
+  pruneObjects(keep: ReadonlySet<string>, olderThanMs: number): Promise<number>;
   /** Announce the snapshot in force (its objects are stored first). */
   announce(a: Announcement): Promise<void>;
   /** The announcement now and on every change (called with the latest on start when there is one). */

@@ -24,7 +24,7 @@ import { recordDetections } from "../services/unknown-sources.js";
 import type { Bus, NodeBatch } from "./bus.js";
 import type { WorkerCounts } from "../gateway/cluster.js";
 import { serveLeaves } from "./leaves.js";
-import { storeSnapshot } from "./snapshot-parts.js";
+import { categoriesObject, policyObject, storeSnapshot } from "./snapshot-parts.js";
 
 export interface ControlPlaneBusOptions {
   bus: Bus;
@@ -73,8 +73,11 @@ export async function commitNodeBatch(db: Kysely<Database>, b: NodeBatch): Promi
   });
 }
 
-/** Announce each newly compiled snapshot (see the header); resolves after the first attempt. */
-export async function startSnapshotPublisher(bus: Bus, snapshot: () => PolicySnapshot | null, everyMs = 500): Promise<{ published(): string | null; lastError(): string | null; stop(): Promise<void> }> {
+/**
+ * Announce each newly compiled snapshot (see the header); resolves after the first attempt. Objects of earlier
+ * snapshots are deleted once they are `keepObjectsMs` old (a node still fetching one retries with the latest).
+ */
+export async function startSnapshotPublisher(bus: Bus, snapshot: () => PolicySnapshot | null, everyMs = 500, keepObjectsMs = 3_600_000): Promise<{ published(): string | null; lastError(): string | null; stop(): Promise<void> }> {
   let published: string | null = null;
   let checkedAt = 0;
   let lastError: string | null = null;
@@ -93,6 +96,8 @@ export async function startSnapshotPublisher(bus: Bus, snapshot: () => PolicySna
         await storeSnapshot(bus, s);
         await bus.announce({ id: s.id, content, createdAt: s.createdAt, categories: s.categories.contentHash });
       }
+      const a = announced && announced.content === content ? announced : await bus.currentSnapshot();
+      if (a) await bus.pruneObjects(new Set([policyObject(a.id), categoriesObject(a.categories)]), keepObjectsMs);
       published = s.id;
       checkedAt = Date.now();
       lastError = null;

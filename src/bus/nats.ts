@@ -106,6 +106,16 @@ export async function connectNatsBus(o: NatsBusOptions): Promise<Bus> {
     async fetchObject(name) {
       return (await objects()).getBlob(name);
     },
+    async pruneObjects(keep, olderThanMs) {
+      const store = await objects();
+      let n = 0;
+      for (const info of await store.list()) {
+        if (keep.has(info.name) || Date.now() - Date.parse(info.mtime) < olderThanMs) continue;
+        await store.delete(info.name);
+        n++;
+      }
+      return n;
+    },
     async announce(a) {
       await (await policy()).put("current", JSON.stringify(a));
     },

@@ -56,5 +56,11 @@ describe("snapshot announcements from several control-plane replicas", { skip },
     await assert.rejects(fetchSnapshot(bus, { ...announced, id: "0000000000000000" }, null), /hashes to/);
     await assert.rejects(fetchSnapshot(bus, { ...announced, categories: "0".repeat(64) }, null), /not stored/);
     for (const p of [a, c, stale]) await p.stop();
+
+    // Objects of earlier snapshots are pruned once old enough; the announced one's stay.
+    const pruning = await startSnapshotPublisher(bus, () => current, 50, 0);
+    await pruning.stop();
+    assert.equal(await bus.fetchObject(policyObject(early.id)), null, "an earlier policy is gone");
+    assert.equal((await fetchSnapshot(bus, (await bus.currentSnapshot())!, null)).id, current.id, "the announced one is whole");
   });
 });
