@@ -64,6 +64,7 @@ const GatewayNodeSchema = Type.Object(
     name: Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$", description: "the node's name, unique in the deployment" }),
     stateDir: Type.Optional(Type.String({ minLength: 1, description: "last good snapshot and the spool of unsent batches (default <dataDir>/node)" })),
     portalUrl: Type.String({ pattern: "^https?://", description: "the portal's public URL, linked from block pages" }),
+    health: Type.Optional(Type.Object({ host: Type.String({ minLength: 1 }), port: Port }, { additionalProperties: false, description: "GET /health (503 without a snapshot) and GET /metrics" })),
   },
   { additionalProperties: false },
 );

@@ -24,6 +24,7 @@ export async function gatewayNodeCommand(env: NodeJS.ProcessEnv = process.env): 
       upstreamCa: (config.proxy.upstreamCaFiles ?? []).map((f) => readFileSync(f, "utf8")),
       portalUrl: gatewayNode.portalUrl,
     },
+    ...(gatewayNode.health ? { health: gatewayNode.health } : {}),
     workers: gatewayWorkers(config),
     scheduling: config.gateway?.scheduling,
   });
@@ -31,7 +32,7 @@ export async function gatewayNodeCommand(env: NodeJS.ProcessEnv = process.env): 
   console.log(`qaqpa gateway node ${gatewayNode.name} is running
   proxy      http://${config.proxy.host.includes(":") ? `[${config.proxy.host}]` : config.proxy.host}:${node.port}
   snapshot   ${s ? `${s.id} (persisted)` : "none yet: failing closed until the control plane's arrives"}
-  bus        ${bus.servers.join(", ")}`);
+  bus        ${bus.servers.join(", ")}${node.healthPort !== null ? `\n  health     http://${gatewayNode.health!.host}:${node.healthPort}/health` : ""}`);
   const stop = async () => {
     await node.stop();
     process.exit(0);

@@ -17,6 +17,8 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { PolicySnapshot } from "../gateway-core/snapshot.js";
 import { keepConnecting, type Announcement, type Bus, type NodeBatch } from "../bus/bus.js";
 import { fetchSnapshot } from "../bus/snapshot-parts.js";
@@ -43,10 +45,14 @@ export interface GatewayNodeOptions {
   batchEveryMs?: number;
   /** How often the announced id is read, in case a watch missed a change during a reconnect. */
   pollMs?: number;
+  /** Health and metrics listener (GET /health, GET /metrics) for load balancers and Prometheus. */
+  health?: { host: string; port: number };
 }
 
 export interface GatewayNode {
   readonly port: number;
+  /** The health and metrics listener's port, when configured. */
+  readonly healthPort: number | null;
   readonly cluster: GatewayCluster | null;
   snapshot(): PolicySnapshot | null;
   /** Whether the node is connected to the bus right now. */
@@ -216,8 +222,12 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
     (e) => (lastError = `bus: ${e.message}`),
   );
 
+  const spooled = () => readdirSync(spoolDir).filter((f) => f.endsWith(".json")).length;
+  const health = o.health ? await startNodeHealth(o.health, () => ({ node: o.name, snapshot: current?.id ?? null, createdAt: current?.createdAt ?? null, bus: bus?.connected ?? false, spooled: spooled(), lastError })) : null;
+
   return {
     port,
+    healthPort: health?.port ?? null,
     cluster,
     snapshot: () => current,
     connected: () => bus?.connected ?? false,
@@ -225,7 +235,7 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
       await cluster?.flush();
       await sending;
       await send();
-      if (readdirSync(spoolDir).some((f) => f.endsWith(".json"))) throw new Error(`gateway node ${o.name}: batches wait in the spool (${lastError ?? "bus not connected"})`);
+      if (spooled() > 0) throw new Error(`gateway node ${o.name}: batches wait in the spool (${lastError ?? "bus not connected"})`);
     },
     lastError: () => lastError,
     async stop() {
@@ -239,6 +249,57 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
       await send();
       await watch?.stop();
       await connection.stop();
+      await health?.close();
     },
+  };
+}
+
+interface NodeHealth {
+  node: string;
+  snapshot: string | null;
+  createdAt: string | null;
+  bus: boolean;
+  spooled: number;
+  lastError: string | null;
+}
+
+/**
+ * GET /health: 200 while the node has a snapshot to serve (it fails closed without one: 503, take it out of
+ * rotation); GET /metrics: the same as Prometheus gauges. Decision counters are the control plane's.
+ */
+async function startNodeHealth(at: { host: string; port: number }, state: () => NodeHealth): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const h = state();
+    if (req.method === "GET" && req.url === "/health") {
+      res.writeHead(h.snapshot ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" });
+      return void res.end(JSON.stringify(h));
+    }
+    if (req.method === "GET" && req.url === "/metrics") {
+      const age = h.createdAt ? Date.parse(h.createdAt) / 1000 : 0;
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+      return void res.end(
+        [
+          `# HELP qaqpa_node_snapshot_timestamp_seconds When the snapshot this node serves was compiled (0: none, failing closed)`,
+          `# TYPE qaqpa_node_snapshot_timestamp_seconds gauge`,
+          `qaqpa_node_snapshot_timestamp_seconds ${age}`,
+          `# HELP qaqpa_node_bus_connected Whether the node is connected to the bus`,
+          `# TYPE qaqpa_node_bus_connected gauge`,
+          `qaqpa_node_bus_connected ${h.bus ? 1 : 0}`,
+          `# HELP qaqpa_node_spooled_batches Batches of decision records waiting on the node's disk for the bus`,
+          `# TYPE qaqpa_node_spooled_batches gauge`,
+          `qaqpa_node_spooled_batches ${h.spooled}`,
+          "",
+        ].join("\n"),
+      );
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(at.port, at.host, resolve);
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

@@ -46,6 +46,7 @@ describe("multi-node: a control plane and two gateway nodes over NATS JetStream"
       ...(o.credential === false ? {} : { credential }),
       listen: { host: "127.0.0.1", port: 0, hosts: { "tools.example": ["127.0.0.1"] }, portalUrl: "http://portal.example", upstreamCa: [origins.caPem] },
       pollMs: 500,
+      health: { host: "127.0.0.1", port: 0 },
       ...(o.workers ? { workers: o.workers } : {}),
     });
     nodes.set(name, node);
@@ -168,9 +169,18 @@ describe("multi-node: a control plane and two gateway nodes over NATS JetStream"
     await stopNode("node-w");
   });
 
-  test("ok/a node with no snapshot and no bus fails closed", async () => {
+  test("ok/a node with no snapshot and no bus fails closed, and says so on /health", async () => {
     const n = await startNode("node-c", { bus: `nats://127.0.0.1:${await closedPort()}` });
     assert.equal(n.snapshot(), null);
+    const h = await fetch(`http://127.0.0.1:${n.healthPort}/health`);
+    assert.equal(h.status, 503);
+    const body = (await h.json()) as Record<string, unknown>;
+    assert.deepEqual({ ...body, lastError: undefined }, { node: "node-c", snapshot: null, createdAt: null, bus: false, spooled: 0, lastError: undefined });
+    assert.match(String(body.lastError), /^bus: /, "and why");
+    const healthy = await fetch(`http://127.0.0.1:${nodes.get("node-b")!.healthPort}/health`);
+    assert.equal(healthy.status, 200);
+    assert.equal(((await healthy.json()) as { bus: boolean }).bus, true);
+    assert.match(await (await fetch(`http://127.0.0.1:${n.healthPort}/metrics`)).text(), /^qaqpa_node_snapshot_timestamp_seconds 0$/m);
     const r = await curl(["-i", "-x", proxyOf(n), `http://tools.example:${origins.httpPort}/`]);
     assert.match(r.out, /x-qaqpa-reason: policy-unavailable/i);
     assert.match(r.out, /\n403$/);
