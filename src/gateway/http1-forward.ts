@@ -519,16 +519,20 @@ class ClientConnection {
           if (r.head.framing.kind === "tunnel") return fail(Object.assign(new Error("unexpected tunnel response"), { code: "BAD_RESPONSE" }));
           res = r.head;
           keepClient = head.keepAlive && res.framing.kind !== "until-close";
-          client.write(clientResponseHead(res, keepClient));
           framer = new BodyFramer(res.framing);
           const rest = rbuf.subarray(r.consumed);
           rbuf = EMPTY;
+          // The head and the body bytes read with it leave as one write (one TLS record on a bumped connection).
+          client.cork();
+          client.write(clientResponseHead(res, keepClient));
           if (framer.done) {
+            client.uncork();
             rbuf = rest;
             responseDone = true;
             return complete();
           }
           if (rest.length) body(rest);
+          client.uncork();
           return;
         }
       };
