@@ -215,6 +215,8 @@ class ClientConnection {
   #ended = false;
   #served = 0;
   #timer: NodeJS.Timeout | null = null;
+  /** Which wait the timer measures: idle between requests (keep-alive) or a head being received. */
+  #timerMs = 0;
   /** While a request body is read, client bytes go here instead of the head buffer. */
   #bodySink: ((b: Buffer) => void) | null = null;
   #upstream: Upstream | null = null;
@@ -257,11 +259,13 @@ class ClientConnection {
   #clearTimer(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+    this.#timerMs = 0;
   }
 
   #arm(ms: number): void {
     this.#clearTimer();
     this.#timer = setTimeout(() => this.client.destroy(), ms);
+    this.#timerMs = ms;
   }
 
   #next(): void {
@@ -273,7 +277,8 @@ class ClientConnection {
     const r = parseRequestHead(this.#buf);
     if (r.kind === "need-more") {
       if (this.#ended) return void this.client.destroy();
-      if (!this.#timer || this.#served === 0) this.#arm(HEADERS_MS);
+      // The first byte of a head ends the keep-alive wait; the whole head then has HEADERS_MS (node:http's defaults).
+      if (this.#timerMs !== HEADERS_MS) this.#arm(HEADERS_MS);
       return;
     }
     this.#clearTimer();
@@ -325,6 +330,7 @@ class ClientConnection {
     const framer = new BodyFramer(framing);
     if (framer.done) return Promise.resolve("done");
     return new Promise((resolve) => {
+      let waiting = false;
       const finish = (v: "done" | "failed") => {
         this.#bodySink = null;
         resolve(v);
@@ -333,9 +339,13 @@ class ClientConnection {
         if (c.length === 0 && this.#ended) return finish("failed");
         const step = framer.push(c);
         if (step.kind === "error") return finish("failed");
-        if (to && step.bytes.length && !to.write(step.bytes)) {
+        if (to && step.bytes.length && !to.write(step.bytes) && !waiting) {
+          waiting = true;
           this.client.pause();
-          to.once("drain", () => this.client.resume());
+          to.once("drain", () => {
+            waiting = false;
+            this.client.resume();
+          });
         }
         if (step.done) {
           if (step.rest.length) this.#buf = this.#buf.length ? Buffer.concat([this.#buf, step.rest]) : step.rest;
@@ -481,12 +491,17 @@ class ClientConnection {
         else sock.destroy();
         resolve({ kind: "done", status, keep: keepClient, bytesDown });
       };
-      const resumeUp = () => sock.resume();
+      let waiting = false;
+      const resumeUp = () => {
+        waiting = false;
+        sock.resume();
+      };
       const body = (c: Buffer) => {
         const step = framer!.push(c);
         if (step.kind === "error") return fail(new Error(step.message));
         bytesDown += step.payload;
-        if (step.bytes.length && !client.write(step.bytes)) {
+        if (step.bytes.length && !client.write(step.bytes) && !waiting) {
+          waiting = true;
           sock.pause();
           client.once("drain", resumeUp);
         }
