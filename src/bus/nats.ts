@@ -211,3 +211,14 @@ export async function destroyNamespace(servers: string[], namespace: string): Pr
     await nc.close();
   }
 }
+
+/** Reach a NATS server and ask for the JetStream account (qaqpa doctor): the server's version, or why not. */
+export async function probeNats(o: Pick<NatsBusOptions, "servers" | "user" | "pass">): Promise<string> {
+  const nc = await connect({ servers: o.servers, name: "qaqpa doctor", timeout: 3000, ...(o.user ? { user: o.user, pass: o.pass } : {}) });
+  try {
+    await (await jetstreamManager(nc)).getAccountInfo();
+    return `nats-server ${nc.info?.version ?? "?"} with JetStream at ${nc.getServer()}`;
+  } finally {
+    await nc.close();
+  }
+}

@@ -48,10 +48,32 @@ export async function collectChecks(): Promise<Check[]> {
   const curl = which("curl");
   checks.push({ name: "curl", ok: curl.ok, detail: curl.out, fix: "apt-get install curl", required: false });
   checks.push(...(await mailChecks()));
+  checks.push(...(await busChecks()));
   const chromium = which("chromium");
   checks.push({ name: "chromium (portal browser tests)", ok: chromium.ok, detail: chromium.ok ? chromium.out : "not installed", fix: "apt-get install chromium", required: false });
   const squid = which("squid", ["-v"]);
   checks.push({ name: "squid (benchmark peer)", ok: squid.ok, detail: squid.ok ? squid.out : "not installed", fix: "apt-get install squid-openssl", required: false });
+  return checks;
+}
+
+/** The multi-node bus: the configured NATS servers with JetStream (required when `bus` is configured). */
+async function busChecks(): Promise<Check[]> {
+  const server = which("nats-server", ["--version"]);
+  const checks: Check[] = [{ name: "nats-server (multi-node tests)", ok: server.ok, detail: server.ok ? server.out : "not installed", fix: "apt-get install nats-server", required: false }];
+  let bus;
+  try {
+    bus = loadConfig().bus;
+  } catch {
+    return checks; // reported by the configuration check
+  }
+  if (!bus) return checks;
+  const { probeNats } = await import("../bus/nats.js");
+  try {
+    const detail = await probeNats({ servers: bus.servers, ...(bus.user ? { user: bus.user, pass: bus.passwordEnv ? (process.env[bus.passwordEnv] ?? "") : "" } : {}) });
+    checks.push({ name: "bus (NATS JetStream)", ok: true, detail, required: true });
+  } catch (e) {
+    checks.push({ name: "bus (NATS JetStream)", ok: false, detail: `${bus.servers.join(", ")}: ${(e as Error).message}`, fix: "start nats-server with -js on the configured servers (docs/operations.md, \"Multi-node deployment\")", required: true });
+  }
   return checks;
 }
 

@@ -4,13 +4,13 @@
  */
 import { describe, test, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { curl } from "../e2e/support.js";
-import { NATS_URL, natsSkip, testNamespace } from "./support.js";
+import { NATS_URL, closedPort, natsSkip, testNamespace } from "./support.js";
 
 const QAQPA = join(import.meta.dirname, "..", "..", "bin", "qaqpa.mjs");
 const skip = await natsSkip();
@@ -42,6 +42,18 @@ describe("bus and gatewayNode configuration", () => {
 describe("qaqpa gateway-node", { skip }, () => {
   const ns = testNamespace("cli");
   after(() => ns.cleanup());
+
+  test("ok/fail/qaqpa doctor checks the configured bus: JetStream reachable, or what to do", async () => {
+    const doctor = (servers: string) => {
+      writeFileSync(join(dir, "doctor.yaml"), `bus: { servers: [${servers}] }\n`);
+      return spawnSync(process.execPath, [QAQPA, "doctor"], { env: { ...process.env, QAQPA_FROM_SOURCE: "1", QAQPA_CONFIG: join(dir, "doctor.yaml"), QAQPA_DATA_DIR: join(dir, "doctor-data") }, encoding: "utf8", timeout: 120_000 });
+    };
+    const up = doctor(NATS_URL);
+    assert.match(up.stdout, /ok\s+bus \(NATS JetStream\)\s+nats-server \S+ with JetStream/);
+    const down = doctor(`nats://127.0.0.1:${await closedPort()}`);
+    assert.equal(down.status, 1, down.stdout);
+    assert.match(down.stdout, /FAIL\s+bus \(NATS JetStream\)[^\n]*\n\s+→ start nats-server with -js/);
+  });
 
   test("fail/without its sections it says what is missing", async () => {
     writeFileSync(join(dir, "plain.yaml"), "log: { level: info }\n");
