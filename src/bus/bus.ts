@@ -68,8 +68,8 @@ export interface Bus {
 }
 
 /**
- * Connect in the background until it succeeds (a process started during a NATS outage still starts), then hand
- * the bus over once. `stop()` ends the attempts and closes the bus if there is one.
+ * Connect in the background until it succeeds and `onBus` accepts the bus (a process started during a NATS
+ * outage still starts), then hand the bus over once. `stop()` ends the attempts and closes the bus if there is one.
  */
 export function keepConnecting(connect: () => Promise<Bus>, onBus: (bus: Bus) => Promise<void>, onError: (e: Error) => void, retryMs = 1000): { stop(): Promise<void> } {
   let stopped = false;
@@ -80,8 +80,14 @@ export function keepConnecting(connect: () => Promise<Bus>, onBus: (bus: Bus) =>
     attempt = connect()
       .then(async (b) => {
         if (stopped) return void (await b.close());
-        bus = b;
-        await onBus(b);
+        try {
+          await onBus(b);
+          bus = b;
+        } catch (e) {
+          // Connected but unusable (e.g. JetStream not enabled): close and try again later.
+          await b.close();
+          throw e;
+        }
       })
       .catch((e: Error) => {
         onError(e);

@@ -21,7 +21,7 @@ import type { PolicySnapshot } from "../gateway-core/snapshot.js";
 import type { LeafSource } from "../gateway/proxy.js";
 import { decisionLogRow } from "../gateway/decision-log.js";
 import { recordDetections } from "../services/unknown-sources.js";
-import type { Bus, NodeBatch } from "./bus.js";
+import type { Bus, Delivery, NodeBatch } from "./bus.js";
 import type { WorkerCounts } from "../gateway/cluster.js";
 import { serveLeaves } from "./leaves.js";
 import { categoriesObject, policyObject, storeSnapshot } from "./snapshot-parts.js";
@@ -134,7 +134,7 @@ export async function startControlPlaneBus(o: ControlPlaneBusOptions): Promise<C
   const publisher = await startSnapshotPublisher(o.bus, o.snapshot, o.publishEveryMs);
   let lastError: string | null = null;
   let pruned = 0;
-  const consumer = await o.bus.consumeBatches(async (d) => {
+  const handle = async (d: Delivery): Promise<void> => {
     let fresh: boolean;
     try {
       fresh = await commitNodeBatch(o.db, d.batch);
@@ -152,7 +152,14 @@ export async function startControlPlaneBus(o: ControlPlaneBusOptions): Promise<C
     o.onBatch?.(d.batch, fresh);
     // A lost acknowledgement only means a redelivery, which the batch id absorbs.
     await d.ack().catch(() => {});
-  });
+  };
+  let consumer: { stop(): Promise<void> };
+  try {
+    consumer = await o.bus.consumeBatches(handle);
+  } catch (e) {
+    await publisher.stop();
+    throw e;
+  }
   const leafService = o.credential && o.leaves ? serveLeaves(o.bus, o.credential, o.leaves) : null;
 
   return {

@@ -70,6 +70,14 @@ export async function connectNatsBus(o: NatsBusOptions): Promise<Bus> {
     reconnectTimeWait: 500,
     ...(o.user ? { user: o.user, pass: o.pass } : {}),
   });
+  // Connected from the client's own status events (disconnect / reconnect), not from what it cached.
+  let up = true;
+  void (async () => {
+    for await (const st of nc.status()) {
+      if (st.type === "disconnect") up = false;
+      else if (st.type === "reconnect") up = true;
+    }
+  })();
   const jsm: JetStreamManager = await jetstreamManager(nc);
   const js = jetstream(nc);
   let kv: KV | null = null;
@@ -97,7 +105,7 @@ export async function connectNatsBus(o: NatsBusOptions): Promise<Bus> {
 
   return {
     get connected() {
-      return !nc.isClosed() && !nc.isDraining() && nc.info !== undefined;
+      return up && !nc.isClosed() && !nc.isDraining();
     },
     async storeObject(name, bytes) {
       const store = await objects();

@@ -215,8 +215,13 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
     o.connectBus,
     async (b) => {
       bus = b;
+      try {
+        watch = await b.watchSnapshots(want);
+      } catch (e) {
+        bus = null; // keepConnecting closes it and tries again
+        throw e;
+      }
       if (o.credential) leafSource = busLeaves(b, o.credential);
-      watch = await b.watchSnapshots(want);
       void send();
     },
     (e) => (lastError = `bus: ${e.message}`),
