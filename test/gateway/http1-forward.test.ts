@@ -32,7 +32,10 @@ async function rawOrigin(dir: string) {
         heads.push(head);
         const path = head.split(" ")[1]!;
         if (path === "/chunked") s.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nchunky\r\n3\r\n!!\n\r\n0\r\n\r\n");
-        else if (path === "/close") s.end("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the origin closes\n");
+        else if (path === "/drop") {
+          // Announces keep-alive, then drops the connection once the response is out.
+          s.write("HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\ndropped\n", () => setImmediate(() => s.destroy()));
+        } else if (path === "/close") s.end("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the origin closes\n");
         else if (path === "/interim") s.write("HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nfinal\n");
         else if (path === "/big") {
           s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${BIG}\r\n\r\n`);
@@ -133,6 +136,15 @@ describe("raw HTTP/1.1 forwarding in bumped connections", () => {
     assert.equal(raw.connections.length, afterFirst, "the later requests reused the pooled upstream connection");
     const recs = sink.records.filter((x) => x.kind === "request" && x.host === "www.shop.example" && ["/a", "/b", "/c"].includes(x.path ?? ""));
     assert.deepEqual(recs.map((x) => [x.path, x.action, x.status, x.tls, x.bytesDown]), [["/a", "allow", 200, "bump", 7], ["/b", "allow", 200, "bump", 7], ["/c", "allow", 200, "bump", 7]]);
+  });
+
+  test("ok/an upstream that drops a pooled keep-alive connection is not a failure: the next request still gets its answer", async () => {
+    const c = await bumped("www.shop.example", raw.port);
+    const a = await exchange(c, "GET /drop HTTP/1.1\r\nHost: www.shop.example\r\n\r\n", (g) => g.includes("dropped\n"));
+    assert.match(a.got, /^HTTP\/1\.1 200 /);
+    const b = await exchange(c, "GET /after-drop HTTP/1.1\r\nHost: www.shop.example\r\n\r\n", (g) => g.includes("raw /after-drop\n") || g.includes("</html>"));
+    c.destroy();
+    assert.match(b.got, /^HTTP\/1\.1 200 [^]*raw \/after-drop\n$/);
   });
 
   test("ok/pipelined requests are answered in order", async () => {
