@@ -296,3 +296,20 @@ describe("raw HTTP/1.1 forwarding on the explicit proxy's listener", () => {
     assert.equal(c.closed, true);
   });
 });
+
+describe("rawHttp1: false keeps every request on the node:http path", () => {
+  let t: TestGateway;
+  before(async () => {
+    t = await startTestGateway({ names: ["shop.example"], hosts: { "shop.example": ["127.0.0.1"] }, deps: { rawHttp1: false } });
+  });
+  after(() => t.close());
+
+  test("ok/plain and bumped requests are still served", async () => {
+    const plain = await run("curl", ["-sS", "-x", `http://127.0.0.1:${t.port}`, `http://shop.example:${t.origins.httpPort}/off`]);
+    assert.match(plain.out, /origin http shop\.example\/off body=0/, plain.err);
+    const bumpedReq = await run("curl", ["-sS", "--http1.1", "--cacert", t.rootFile, "-x", `http://127.0.0.1:${t.port}`, `https://shop.example:${t.origins.httpsPort}/off`]);
+    assert.match(bumpedReq.out, /origin https shop\.example\/off body=0/, bumpedReq.err);
+    const r = await run("curl", ["-sS", "-i", "-x", `http://127.0.0.1:${t.port}`, "--request-target", "/", `http://shop.example:${t.origins.httpPort}/`]);
+    assert.match(r.out, /^HTTP\/1\.1 400 /);
+  });
+});
