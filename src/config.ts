@@ -10,6 +10,7 @@ import { availableParallelism } from "node:os";
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { parse as parseYaml } from "yaml";
+import { parseMilterEndpoint } from "./mail/engines/milter.js";
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 
@@ -73,6 +74,8 @@ const GatewayNodeSchema = Type.Object(
 const MailPort = Type.Integer({ minimum: 1, maximum: 65535 });
 const MailEndpoint = Type.Object({ host: Type.String({ minLength: 1 }), port: MailPort }, { additionalProperties: false });
 const Limit = Type.Number({ exclusiveMinimum: 0 });
+/** A Postfix milter endpoint: inet:<host>:<port>, inet:[<IPv6>]:<port> or unix:<absolute path> (engines/milter.ts). */
+const MilterEndpoint = Type.String({ pattern: "^(inet:(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}|unix:/[^\\s,{}=]+)$" });
 export const MailConfigSchema = Type.Object(
   {
     directory: Type.Optional(Type.String({ pattern: "^/", description: "the private Postfix instance's directory (absolute; default <dataDir>/mail); every directory above it must be searchable by the postfix account" })),
@@ -85,6 +88,15 @@ export const MailConfigSchema = Type.Object(
     tls: Type.Optional(Type.Object({ certFile: Type.String({ minLength: 1 }), keyFile: Type.String({ minLength: 1 }) }, { additionalProperties: false })),
     messageSizeLimit: Type.Optional(Type.Integer({ minimum: 1024 })),
     authentication: Type.Optional(Type.Boolean({ description: "DKIM signing outbound, SPF/DKIM/DMARC inbound (default true)" })),
+    engines: Type.Optional(
+      Type.Object(
+        {
+          rspamd: Type.Optional(Type.Object({ milter: MilterEndpoint }, { additionalProperties: false, description: "Rspamd's milter (proxy worker), e.g. inet:127.0.0.1:11332: spam scoring of outbound mail" })),
+          clamav: Type.Optional(Type.Object({ milter: MilterEndpoint }, { additionalProperties: false, description: "clamav-milter in front of clamd, e.g. inet:127.0.0.1:7357: attachments in both directions" })),
+        },
+        { additionalProperties: false, description: "optional milter engines; one that does not answer makes Postfix tempfail (4xx), never pass mail unchecked" },
+      ),
+    ),
     detectorLimits: Type.Optional(
       Type.Object(
         {
@@ -244,6 +256,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     const m = { ...MAIL_PORT_DEFAULTS, ...cfg.mail };
     const ports = [m.policyPort, m.filterPort, m.reinjectPort, ...cfg.mail.listen.filter((l) => /^(127\.|::1$|0\.0\.0\.0$|::$)/.test(l.host)).map((l) => l.port)];
     if (new Set(ports).size !== ports.length) throw new ConfigError(`invalid configuration: mail.policyPort, mail.filterPort, mail.reinjectPort and the loopback listeners must be distinct ports (${ports.join(", ")})`);
+    for (const [name, e] of Object.entries(cfg.mail.engines ?? {})) {
+      try {
+        parseMilterEndpoint(e.milter, `mail.engines.${name}.milter`);
+      } catch (err) {
+        throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
+      }
+    }
   }
   cfg.dataDir = resolve(cwd, cfg.dataDir);
   return cfg;

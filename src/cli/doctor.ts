@@ -4,8 +4,9 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, mkdirSync } from "node:fs";
 import { loadConfig } from "../config.js";
+import { probeMilter, type EngineName, type Engines } from "../mail/engines/milter.js";
 
-interface Check {
+export interface Check {
   name: string;
   ok: boolean;
   detail: string;
@@ -83,8 +84,11 @@ async function busChecks(): Promise<Check[]> {
  */
 async function mailChecks(): Promise<Check[]> {
   let configured = false;
+  let engines: Engines = {};
   try {
-    configured = loadConfig().mail !== undefined;
+    const mail = loadConfig().mail;
+    configured = mail !== undefined;
+    engines = mail?.engines ?? {};
   } catch {
     configured = false;
   }
@@ -107,6 +111,32 @@ async function mailChecks(): Promise<Check[]> {
     mailauth = (e as Error).message;
   }
   out.push({ name: "mailauth (SPF/DKIM/DMARC)", ok: mailauth === "loads", detail: mailauth, fix: "npm install (mailauth is pinned at 4.13.3: later majors need Node 22)", required: configured });
+  out.push(...(await engineChecks(engines)));
+  return out;
+}
+
+const ENGINE_FIX: Record<EngineName, string> = {
+  rspamd: "start rspamd with its proxy worker in milter mode on the configured endpoint (docs/mail.md, \"Optional engines\"); until then Postfix tempfails outbound mail",
+  clamav: "start clamd and clamav-milter on the configured endpoint (apt-get install clamav-daemon clamav-milter; docs/mail.md, \"Optional engines\"); until then Postfix tempfails all mail",
+};
+
+/**
+ * Each configured milter engine answers an option negotiation, as Postfix would ask it. One that does not
+ * is a failure: Postfix tempfails (4xx) every message that engine should see.
+ */
+export async function engineChecks(engines: Engines, timeoutMs = 3_000): Promise<Check[]> {
+  const out: Check[] = [];
+  for (const name of ["rspamd", "clamav"] as const) {
+    const e = engines[name];
+    if (!e) continue;
+    const label = name === "rspamd" ? "rspamd milter (outbound spam)" : "clamav milter (attachments)";
+    try {
+      const r = await probeMilter(e.milter, timeoutMs);
+      out.push({ name: label, ok: true, detail: `${e.milter} answers (milter protocol ${r.version})`, required: true });
+    } catch (err) {
+      out.push({ name: label, ok: false, detail: `${e.milter} does not answer: ${(err as Error).message}`, fix: ENGINE_FIX[name], required: true });
+    }
+  }
   return out;
 }
 

@@ -5,6 +5,7 @@
  *                                                                       Postfix maps re-rendered + reload
  *                                                                       DKIM keys reopened for the filter
  *   Postfix (private instance) ─check_policy_service─▶ MailPolicyService (suspend/release via the API)
+ *                              ─milters (optional)──▶ Rspamd (outbound), clamav-milter → clamd (both ways)
  *                              ─content_filter──────▶ AuthFilter (DKIM sign / SPF·DKIM·DMARC verify)
  *                              ─maillog_file────────▶ delivery outcomes → detector, mail_delivery_stat
  *                                                         mail to the STS duty address → incident (p.14)
@@ -27,6 +28,7 @@ import type { DeliveryOutcome } from "../mail/log/delivery-log.js";
 import { AuthFilter, classifyBySnapshot, deliveryBehindFilter, type InboundAuthRecord } from "../mail/auth/filter.js";
 import { createInboundVerifier, createOutboundSigner, type DNSResolver, type SigningKey } from "../mail/auth/mailauth.js";
 import { readIncidentMail } from "../mail/message.js";
+import type { Engines } from "../mail/engines/milter.js";
 import { Problem } from "../contract/problem.js";
 import { incidentFromEmail } from "./incidents.js";
 import { mailAudit, mailOutbox, storeMailSystems } from "./mail-store.js";
@@ -53,6 +55,8 @@ export interface MailGatewayConfig {
   /** DKIM signing of outbound and SPF/DKIM/DMARC verification of inbound mail (default true). */
   authentication?: boolean;
   detectorLimits?: Partial<DetectorLimits>;
+  /** Optional milter engines: Rspamd for outbound, ClamAV for both directions (mail/engines/milter.ts). */
+  engines?: Engines;
 }
 
 export interface MailGatewayOptions {
@@ -228,6 +232,7 @@ export async function startMailGateway(o: MailGatewayOptions): Promise<MailGatew
       ...(c.internetRelay ? { internetRelay: c.internetRelay } : {}),
       ...(c.tls ? { tls: c.tls } : {}),
       ...(c.messageSizeLimit ? { messageSizeLimit: c.messageSizeLimit } : {}),
+      ...(c.engines ? { engines: c.engines } : {}),
       postmasterAddress: o.stsAddress,
       ...(o.postfixExtra ? { extra: o.postfixExtra } : {}),
     });

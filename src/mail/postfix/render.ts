@@ -24,6 +24,7 @@ import type { MailSystem } from "../ports.js";
 import { hookStates } from "../policy/hooks/index.js";
 import { normaliseDomain, normaliseIp } from "../policy/lib/address.js";
 import type { ProtocolState } from "../policy/request.js";
+import { formatMilterEndpoint, parseMilterEndpoint, type Engines } from "../engines/milter.js";
 
 export interface Endpoint {
   readonly host: string;
@@ -89,8 +90,49 @@ export interface RenderOptions {
    * second smtpd on loopback without the content filter and the policy service.
    */
   readonly contentFilter?: { readonly filter: Endpoint; readonly reinject: Endpoint };
+  /**
+   * Optional milter engines (engines/milter.ts): ClamAV for every message smtpd receives (smtpd_milters,
+   * non_smtpd_milters), Rspamd only for mail from the registered servers of connected systems — outbound —
+   * through smtpd_milter_maps keyed by client address (milters.cidr). The re-injection smtpd of the
+   * authentication filter runs no milters, so no message is scanned twice.
+   */
+  readonly engines?: Engines;
   /** Further main.cf parameters (e.g. shorter queue backoff in tests); validated like the rest. */
   readonly extra?: Readonly<Record<string, string>>;
+}
+
+/** The cidr map (in configDirectory) of the milters applied to the connected systems' servers. */
+export const MILTER_MAP = "milters.cidr";
+
+function engineMilters(engines: Engines): { all: string | undefined; outbound: string | undefined } {
+  const ep = (n: "rspamd" | "clamav") => {
+    const e = engines[n];
+    if (!e) return undefined;
+    try {
+      return formatMilterEndpoint(parseMilterEndpoint(e.milter, `engines.${n}.milter`));
+    } catch (err) {
+      throw new RenderError((err as Error).message);
+    }
+  };
+  const clamav = ep("clamav");
+  const rspamd = ep("rspamd");
+  return { all: clamav, outbound: rspamd ? [rspamd, clamav].filter(Boolean).join(" ") : undefined };
+}
+
+/** milters.cidr: each registered server address → the outbound milters (same order as mail_systems.cidr). */
+export function renderMilterMap(systems: readonly MailSystem[], milters: string): string {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const s of [...systems].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    for (const a of s.serverAddresses) {
+      const ip = normaliseIp(a);
+      if (!ip) throw new RenderError(`${s.id}: not an IP address: ${JSON.stringify(a)}`);
+      if (seen.has(ip)) continue;
+      seen.add(ip);
+      lines.push(`${ip}/${isIP(ip) === 6 ? 128 : 32}\t${value(milters, "milters")}`);
+    }
+  }
+  return "# Rendered by qaqpa from the connected mail systems. Do not edit: changes are overwritten.\n" + lines.map((l) => l + "\n").join("");
 }
 
 /** The name of the master.cf smtp client that delivers to the authentication filter. */
@@ -336,6 +378,18 @@ export function renderPostfix(systems: readonly MailSystem[], o: RenderOptions):
     const f = loopback(o.contentFilter.filter, "contentFilter.filter");
     set("content_filter", `${FILTER_SERVICE}:${nexthop(f, "contentFilter.filter")}`);
   }
+  const milters = o.engines ? engineMilters(o.engines) : { all: undefined, outbound: undefined };
+  if (milters.all || milters.outbound) {
+    // An engine that is down or too slow: 4xx to the sender, who keeps the message (never accepted unchecked).
+    set("milter_default_action", "tempfail");
+    set("milter_protocol", 6);
+    set("milter_connect_timeout", "10s");
+    set("milter_command_timeout", "30s");
+    set("milter_content_timeout", "120s");
+    set("smtpd_milters", milters.all ?? "");
+    set("non_smtpd_milters", milters.all ?? "");
+    if (milters.outbound) set("smtpd_milter_maps", `cidr:${dir}/${MILTER_MAP}`);
+  }
   for (const [k, v] of Object.entries(o.extra ?? {})) {
     if (!PARAM.test(k)) throw new RenderError(`extra: not a parameter name: ${JSON.stringify(k)}`);
     set(k, v);
@@ -384,7 +438,7 @@ export function renderPostfix(systems: readonly MailSystem[], o: RenderOptions):
   return {
     mainCf,
     masterCf,
-    maps: { relay_domains: m.relayDomains, transport: m.transport, "mail_systems.cidr": m.clients },
+    maps: { relay_domains: m.relayDomains, transport: m.transport, "mail_systems.cidr": m.clients, ...(milters.outbound ? { [MILTER_MAP]: renderMilterMap(systems, milters.outbound) } : {}) },
     hashMaps: ["relay_domains", "transport"],
     parameters: p,
   };
