@@ -12,6 +12,16 @@ export function Loading({ label }: { label?: string }) {
   );
 }
 
+/** The outcome of the last action on a page ("prefix added"), announced to screen readers; nothing when empty. */
+export function Notice({ text }: { text: ReactNode }) {
+  if (!text) return null;
+  return (
+    <p className="notice notice-ok" role="status">
+      {text}
+    </p>
+  );
+}
+
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="state state-empty">{children}</p>;
 }

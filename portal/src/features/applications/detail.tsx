@@ -11,7 +11,7 @@ import { useCan } from "../../session.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
 import { Modal } from "../../components/dialog.js";
-import { Loading, ProblemMessage, Empty } from "../../components/states.js";
+import { Loading, ProblemMessage, Empty, Notice } from "../../components/states.js";
 import { focusFirstError } from "../../components/fields.js";
 import { formatDateTime, formatNumber } from "../../i18n/format.js";
 import { ApiError } from "../../api/client.js";
@@ -202,11 +202,7 @@ export function ApplicationPage({ id }: { id: string }) {
           {t("common.backToList")}
         </Link>
       </PageHeader>
-      {notice && (
-        <p className="notice notice-ok" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       <section aria-labelledby="act-h" className="panel">
         <h2 id="act-h">{t("apps.actions")}</h2>
         {app.allowedEvents.length === 0 ? (

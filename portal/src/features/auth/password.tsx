@@ -4,7 +4,7 @@ import { ApiError } from "../../api/client.js";
 import { auth } from "../../api/resources.js";
 import { useAccount, useSession } from "../../session.js";
 import { TextField, focusFirstError } from "../../components/fields.js";
-import { ProblemMessage } from "../../components/states.js";
+import { ProblemMessage, Notice } from "../../components/states.js";
 import { PageHeader } from "../../components/page.js";
 import { navigate } from "../../router.js";
 
@@ -55,11 +55,7 @@ export function PasswordPage() {
   return (
     <section className="narrow">
       <PageHeader title={t("password.title")} lead={forced ? t("password.forced") : undefined} />
-      {done && (
-        <p className="notice notice-ok" role="status">
-          {t("password.changed")}
-        </p>
-      )}
+      <Notice text={done && t("password.changed")} />
       <form ref={form} onSubmit={submit} noValidate>
         <TextField label={t("password.current")} type="password" autoComplete="current-password" value={current} onValue={setCurrent} error={errors["/currentPassword"]} path="/currentPassword" required />
         <TextField label={t("password.new")} type="password" autoComplete="new-password" value={next} onValue={setNext} error={errors["/newPassword"]} path="/newPassword" hint={t("password.rule", { count: 12 })} required />

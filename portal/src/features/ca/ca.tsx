@@ -14,7 +14,7 @@ import { useLoad } from "../../hooks.js";
 import { useAccount, useCan } from "../../session.js";
 import { PageHeader } from "../../components/page.js";
 import { Table } from "../../components/table.js";
-import { Empty, Loading, ProblemMessage } from "../../components/states.js";
+import { Empty, Loading, ProblemMessage, Notice } from "../../components/states.js";
 import { Modal, Confirm } from "../../components/dialog.js";
 import { SelectField, TextField, TextArea } from "../../components/fields.js";
 import { localName, useNames } from "../../components/names.js";
@@ -183,11 +183,7 @@ function Lifecycle({ items, writable, onChange }: { items: CaCertificate[]; writ
         )}
       </div>
       {busy && <Progress label={busy} />}
-      {notice && (
-        <p className="notice notice-ok" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       {error !== undefined && <ProblemMessage error={error} />}
       {items.length === 0 ? (
         <Empty>{writable ? t("gatewayCa.noCertificatesAdmin") : t("gatewayCa.noCertificates")}</Empty>

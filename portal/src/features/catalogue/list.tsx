@@ -13,7 +13,7 @@ import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
 import { Table, Pagination } from "../../components/table.js";
-import { Loading, Empty, ProblemMessage } from "../../components/states.js";
+import { Loading, Empty, ProblemMessage, Notice } from "../../components/states.js";
 import { TextField, focusFirstError } from "../../components/fields.js";
 import { Confirm } from "../../components/dialog.js";
 import { EntitySelect, localName, useNames } from "../../components/names.js";
@@ -73,11 +73,7 @@ export function CataloguePage() {
           </Link>
         )}
       </PageHeader>
-      {notice && (
-        <p className="notice notice-ok" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       <div className="panels">
         {writable && <AddPrefix onAdded={(p) => (setNotice(t("catalogue.added", { prefix: p.prefix })), list.reload())} />}
         <Lookup />

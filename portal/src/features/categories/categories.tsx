@@ -11,7 +11,7 @@ import { useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Pagination, Table } from "../../components/table.js";
-import { Empty, Loading, ProblemMessage } from "../../components/states.js";
+import { Empty, Loading, ProblemMessage, Notice } from "../../components/states.js";
 import { SelectField, TextField, focusFirstError } from "../../components/fields.js";
 import { Confirm } from "../../components/dialog.js";
 import { formatDate, formatDateTime, formatNumber } from "../../i18n/format.js";
@@ -188,11 +188,7 @@ function Overrides({ writable }: { writable: boolean }) {
         </button>
       </div>
       <p className="muted">{t("categoryDb.overridesLead")}</p>
-      {notice && (
-        <p className="notice notice-ok" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       {list.error !== undefined ? (
         <ProblemMessage error={list.error} onRetry={list.reload} />
       ) : !list.data ? (

@@ -7,7 +7,7 @@ import { useCan } from "../../session.js";
 import { navigate } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
-import { Loading, ProblemMessage } from "../../components/states.js";
+import { Loading, ProblemMessage, Notice } from "../../components/states.js";
 import { SelectField, TextField, focusFirstError } from "../../components/fields.js";
 import { EntitySelect } from "../../components/names.js";
 import { formatDateTime } from "../../i18n/format.js";
@@ -88,11 +88,7 @@ export function ContractFormPage({ id }: { id?: string }) {
           {t("common.backToList")}
         </Link>
       </PageHeader>
-      {(saved || created) && (
-        <p className="notice notice-ok" role="status">
-          {created && !saved ? t("common.createdNotice") : t("common.saved")}
-        </p>
-      )}
+      <Notice text={(saved || created) && (created && !saved ? t("common.createdNotice") : t("common.saved"))} />
       <form ref={form} onSubmit={submit} noValidate className="form">
         <div className="grid-2">
           {id ? (

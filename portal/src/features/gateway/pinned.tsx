@@ -13,7 +13,7 @@ import { useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Table } from "../../components/table.js";
-import { Empty, Loading, ProblemMessage } from "../../components/states.js";
+import { Empty, Loading, ProblemMessage, Notice } from "../../components/states.js";
 import { SelectField, TextArea } from "../../components/fields.js";
 import { Confirm } from "../../components/dialog.js";
 import { formatDateTime, formatNumber } from "../../i18n/format.js";
@@ -82,11 +82,7 @@ export function PinnedPage() {
             options={FILTERS.map((f) => ({ value: f, label: f === "all" ? t("pinned.all") : statusLabel(f) }))}
           />
         </div>
-        {notice && (
-          <p className="notice notice-ok" role="status">
-            {notice}
-          </p>
-        )}
+        <Notice text={notice} />
         {list.error !== undefined ? (
           <ProblemMessage error={list.error} onRetry={list.reload} />
         ) : !list.data ? (

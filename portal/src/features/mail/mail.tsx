@@ -10,7 +10,7 @@ import { useLoad } from "../../hooks.js";
 import { useCan } from "../../session.js";
 import { PageHeader } from "../../components/page.js";
 import { Table } from "../../components/table.js";
-import { Empty, Loading, ProblemMessage } from "../../components/states.js";
+import { Empty, Loading, ProblemMessage, Notice } from "../../components/states.js";
 import { Confirm } from "../../components/dialog.js";
 import { TextArea } from "../../components/fields.js";
 import { formatDateTime, formatNumber } from "../../i18n/format.js";
@@ -85,11 +85,7 @@ export function MailPage() {
   return (
     <section>
       <PageHeader title={t("mail.title")} lead={t("mail.lead")} />
-      {notice && (
-        <p className="notice notice-ok" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       {error !== undefined && <ProblemMessage error={error} />}
       <div className="panel">
         <h2 className="section-title">{t("mail.systemsTitle")}</h2>

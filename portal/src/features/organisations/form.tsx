@@ -8,7 +8,7 @@ import { useCan } from "../../session.js";
 import { navigate } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
-import { Loading, ProblemMessage } from "../../components/states.js";
+import { Loading, ProblemMessage, Notice } from "../../components/states.js";
 import { SelectField, TextField, focusFirstError } from "../../components/fields.js";
 import { forgetName, localName } from "../../components/names.js";
 import { formatDateTime } from "../../i18n/format.js";
@@ -97,11 +97,7 @@ export function OrganisationFormPage({ id }: { id?: string }) {
           {t("common.backToList")}
         </Link>
       </PageHeader>
-      {(saved || created) && (
-        <p className="notice notice-ok" role="status">
-          {created && !saved ? t("common.createdNotice") : t("common.saved")}
-        </p>
-      )}
+      <Notice text={(saved || created) && (created && !saved ? t("common.createdNotice") : t("common.saved"))} />
       <form ref={form} onSubmit={submit} noValidate className="form">
         <TextField label={t("common.bin")} hint={t("organisations.binHint")} value={bin} onValue={setBin} error={errors["/bin"]} path="/bin" inputMode="numeric" maxLength={12} autoComplete="off" required={!id} readOnly={!!id || readOnly} />
         <div className="grid-3">

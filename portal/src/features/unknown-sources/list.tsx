@@ -13,7 +13,7 @@ import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
 import { Modal } from "../../components/dialog.js";
-import { ProblemMessage } from "../../components/states.js";
+import { ProblemMessage, Notice } from "../../components/states.js";
 import { PagedList } from "../applications/paged-list.js";
 import { SelectField } from "../../components/fields.js";
 import { DeadlineText } from "../../components/deadline.js";
@@ -97,11 +97,7 @@ export function UnknownSourcesPage() {
           </Link>
         )}
       </PageHeader>
-      {notice && (
-        <p className="notice notice-ok" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       <div className="filters">
         <SelectField label={t("common.status")} value={state} onValue={(v) => setQuery({ state: v, offset: undefined })} options={[{ value: "", label: t("common.all") }, ...UNKNOWN_SOURCE_STATES.map((s) => ({ value: s, label: t(`unknownState.${s}`) }))]} />
       </div>
