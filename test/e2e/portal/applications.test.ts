@@ -248,7 +248,7 @@ describe("portal: applications, incidents, unknown sources, policies, guides", {
     await go("/incidents/new");
     await page.getByRole("button", { name: "Send the report" }).click();
     await page.getByLabel("Title").waitFor();
-    assert.equal(await page.getByLabel("Title").getAttribute("aria-invalid"), "true");
+    await page.getByLabel("Title").and(page.locator('[aria-invalid="true"]')).waitFor();
     await page.getByLabel("Title").fill("Phishing e-mails with a fake e-Gov login page");
     await page.getByLabel("Description").fill("Twelve employees received a message linking to a copy of the e-Gov login page.");
     await page.getByLabel("Severity").selectOption("high");
@@ -333,7 +333,7 @@ describe("portal: applications, incidents, unknown sources, policies, guides", {
 
     await page.getByRole("button", { name: "Issue the specifications" }).click();
     await dialog.getByRole("button", { name: "Record: Issue the specifications" }).click();
-    assert.equal(await dialog.getByLabel("Connection point").getAttribute("aria-invalid"), "true");
+    await dialog.getByLabel("Connection point").and(page.locator('[aria-invalid="true"]')).waitFor();
     await dialog.getByLabel("Number", { exact: true }).fill("TU-2026-17");
     await dialog.getByLabel("Name of the object").fill("Astana data centre");
     await dialog.getByLabel("Telecom operator").fill("Kazakhtelecom JSC");
@@ -407,7 +407,7 @@ describe("portal: applications, incidents, unknown sources, policies, guides", {
     assert.equal(await page.getByLabel("Host").inputValue(), "social.example");
     assert.equal(await page.getByLabel("Reference on the block page").inputValue(), ref);
     await page.getByRole("button", { name: "Send the request" }).click();
-    assert.equal(await page.getByLabel("You ask to").getAttribute("aria-invalid"), "true");
+    await page.getByLabel("You ask to").and(page.locator('[aria-invalid="true"]')).waitFor();
     await check("recategorisation (errors)");
     await page.getByLabel("You ask to").selectOption("unblock");
     await page.getByLabel("Reason", { exact: true }).fill("Our press office publishes official announcements there.");

@@ -152,7 +152,8 @@ describe("portal operations in Chromium", { skip }, () => {
     await page.getByLabel("Source IP address").fill("10.70.0");
     await page.getByLabel("URL", { exact: true }).fill("https://www.egov.kz/");
     await page.getByRole("button", { name: "Simulate" }).click();
-    assert.equal(await page.getByLabel("Source IP address").getAttribute("aria-invalid"), "true");
+    // The field is marked once the answer has rendered: wait for it rather than read it right after the click.
+    await page.getByLabel("Source IP address").and(page.locator('[aria-invalid="true"]')).waitFor();
     await page.getByLabel("Source IP address").fill("10.70.0.10");
     await page.getByRole("button", { name: "Simulate" }).click();
     await page.locator('.whatif-result[data-verdict="allow"]').waitFor();
