@@ -1,7 +1,7 @@
 /**
  * The optional milter engines (Rspamd, ClamAV): endpoint validation, what Postfix is told (main.cf, the
  * per-client milter map), strict configuration keys, and the doctor's probe against peers that are not a
- * milter. The real ClamAV is in engines-clamav.test.ts.
+ * milter. The real ClamAV and Rspamd are in engines-peer.test.ts.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";

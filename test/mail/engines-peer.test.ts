@@ -6,6 +6,10 @@
  * the SMTP dialogue (OnInfected Reject: the sender gets 5xx and keeps the message), a clean one is
  * delivered; with the milter down, Postfix answers 4xx (milter_default_action = tempfail) and nothing is
  * accepted unchecked, lost or queued. Skipped, with the reason, without clamd / clamav-milter.
+ *
+ * Rspamd: a private `rspamd` whose proxy worker scans by itself in milter mode (self_scan), with a minimal
+ * configuration over Debian's modules and DNS pointed at a closed loopback port (no Internet). GTUBE is its
+ * deterministic reject. Skipped, with the reason, without rspamd.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -28,6 +32,8 @@ async function skipReason(): Promise<string | undefined> {
   return undefined;
 }
 const skip = await skipReason();
+const rspamdSkip = (await peerSkipReason()) ?? (findExecutable("rspamd") ? undefined : "rspamd is not installed (npm test installs it from scripts/debian-packages.txt)");
+const GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
 
 const INFECTED = Buffer.from("qaqpa test attachment that the private ClamAV database names as a virus\n");
 const CLEAN = Buffer.from("an ordinary attachment: minutes of the meeting\n");
@@ -173,5 +179,79 @@ describe("ClamAV through clamav-milter: attachments in both directions", { skip 
     const infected = await send("sender@internet.test", "clerk@a.gov.kz", UNKNOWN_IP, "infected-in-2@test", infectedFile);
     assert.match(infected.out, /<\*\*\s+5\d\d /, "ClamAV still scans inbound");
     assert.ok(!g.internet.messageIds().includes("rspamd-down-out@test"));
+  });
+});
+
+describe("Rspamd through its milter: spam scoring of outbound mail only", { skip: rspamdSkip }, () => {
+  let dir: string;
+  let g: Gateway;
+  let rspamd: ReturnType<typeof daemon> | undefined;
+  let endpoint: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "qaqpa-rspamd-"));
+    for (const d of ["db", "run", "log", "local"]) await mkdir(join(dir, d));
+    const port = await freePort();
+    endpoint = `inet:127.0.0.1:${port}`;
+    await writeFile(
+      join(dir, "rspamd.conf"),
+      [
+        '.include "$CONFDIR/common.conf"',
+        "options {",
+        '  pidfile = "$RUNDIR/rspamd.pid";',
+        '  .include "$CONFDIR/options.inc"',
+        '  dns { nameserver = ["127.0.0.1:1"]; timeout = 1s; retransmits = 1; }',
+        "}",
+        'logging { type = "file"; filename = "$LOGDIR/rspamd.log"; level = "info"; }',
+        'worker "rspamd_proxy" {',
+        `  bind_socket = "127.0.0.1:${port}";`,
+        "  milter = yes;",
+        "  timeout = 120s;",
+        '  upstream "local" { default = yes; self_scan = yes; }',
+        "  count = 1;",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    rspamd = daemon(findExecutable("rspamd")!, ["-f", "-i", "-u", "root", "-g", "root", "-c", join(dir, "rspamd.conf"), ...["DBDIR=db", "RUNDIR=run", "LOGDIR=log", "LOCAL_CONFDIR=local"].map((v) => `--var=${v.replace("=", `=${dir}/`)}`)]);
+    const r = rspamd;
+    await until(async () => (await probeMilter(endpoint, 1_000).then(() => true, () => false)) || r.child.exitCode !== null, 90_000, "rspamd");
+    assert.equal(r.child.exitCode, null, r.output());
+    g = await startGateway({ policy: "none" });
+    await g.instance.apply(g.systems, { engines: { rspamd: { milter: endpoint } } });
+  });
+
+  after(async () => {
+    await g?.close();
+    await stop(rspamd?.child);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const send = (from: string, to: string, local: string, id: string, body: string) =>
+    swaks(["--server", `127.0.0.1:${g.smtpPort}`, "--local-interface", local, "--from", from, "--to", to, "--header", `Message-Id: <${id}>`, "--body", body]);
+
+  test("ok/doctor: Rspamd's proxy worker answers option negotiation", async () => {
+    const [c] = await engineChecks({ rspamd: { milter: endpoint } });
+    assert.equal(c?.ok, true, c?.detail);
+  });
+
+  test("fail/outbound: a connected system's GTUBE message is rejected (5xx) and never leaves", async () => {
+    const r = await send("clerk@a.gov.kz", "friend@internet.test", SYS_A_IP, "gtube-out@test", GTUBE);
+    assert.notEqual(r.status, 0);
+    assert.match(r.out, /<\*\*\s+554 5\.7\.1 Gtube pattern/, r.out);
+    assert.equal((await g.instance.queue.list()).length, 0);
+    assert.ok(!g.internet.messageIds().includes("gtube-out@test"));
+  });
+
+  test("ok/outbound: a connected system's ordinary message is delivered", async () => {
+    const r = await send("clerk@a.gov.kz", "friend@internet.test", SYS_A_IP, "ham-out@test", "Minutes of the meeting are attached to the register.");
+    assert.equal(r.status, 0, r.out);
+    await until(() => g.internet.messageIds().includes("ham-out@test"), 20_000, "outbound delivery");
+  });
+
+  test("ok/inbound is not scored by Rspamd: the same GTUBE from the Internet reaches the organisation", async () => {
+    const r = await send("sender@internet.test", "clerk@a.gov.kz", UNKNOWN_IP, "gtube-in@test", GTUBE);
+    assert.equal(r.status, 0, r.out);
+    await until(() => g.orgA.messageIds().includes("gtube-in@test"), 20_000, "inbound delivery");
   });
 });
