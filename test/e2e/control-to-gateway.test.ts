@@ -8,11 +8,10 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, readFileSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defaultConfig } from "../../src/config.js";
 import { startAllInOne, type Running } from "../../src/app.js";
 import { startOrigins, type Origins } from "../gateway/origin.js";
 import { newBin } from "../api/harness.js";
-import { adminToken, apiClient, curl } from "./support.js";
+import { adminToken, apiClient, curl, loopbackConfig } from "./support.js";
 
 describe("control plane → gateway", () => {
   let dir: string;
@@ -25,12 +24,7 @@ describe("control plane → gateway", () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "qaqpa-e2e-"));
     origins = await startOrigins(["tools.example", "search.example", "nationalbank.kz"]);
-    const cfg = defaultConfig();
-    cfg.dataDir = dir;
-    cfg.http.port = 0;
-    cfg.proxy.port = 0;
-    cfg.proxy.hosts = { "tools.example": ["127.0.0.1"], "search.example": ["127.0.0.1"], "nationalbank.kz": ["127.0.0.1"] };
-    cfg.proxy.upstreamCaFiles = [origins.caFile];
+    const cfg = loopbackConfig(dir, { hosts: { "tools.example": ["127.0.0.1"], "search.example": ["127.0.0.1"], "nationalbank.kz": ["127.0.0.1"] }, upstreamCaFiles: [origins.caFile] });
     app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: "e2e admin password" });
     proxy = app.urls.proxy;
     token = await adminToken(app, "e2e admin password", "e2e");

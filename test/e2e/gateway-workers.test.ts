@@ -8,10 +8,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defaultConfig } from "../../src/config.js";
 import { startAllInOne, type Running } from "../../src/app.js";
 import { startOrigins, type Origins } from "../gateway/origin.js";
-import { adminToken, apiClient, curl } from "./support.js";
+import { adminToken, apiClient, curl, loopbackConfig } from "./support.js";
 
 describe("all-in-one with gateway workers", () => {
   let dir: string;
@@ -23,12 +22,7 @@ describe("all-in-one with gateway workers", () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "qaqpa-e2e-workers-"));
     origins = await startOrigins(["tools.example", "search.example"]);
-    const cfg = defaultConfig();
-    cfg.dataDir = dir;
-    cfg.http.port = 0;
-    cfg.proxy.port = 0;
-    cfg.proxy.hosts = { "tools.example": ["127.0.0.1"], "search.example": ["127.0.0.1"] };
-    cfg.proxy.upstreamCaFiles = [origins.caFile];
+    const cfg = loopbackConfig(dir, { hosts: { "tools.example": ["127.0.0.1"], "search.example": ["127.0.0.1"] }, upstreamCaFiles: [origins.caFile] });
     cfg.gateway = { workers: 2 };
     app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: "e2e admin password" });
     token = await adminToken(app, "e2e admin password", "e2e");

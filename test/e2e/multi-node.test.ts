@@ -12,13 +12,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
-import { defaultConfig } from "../../src/config.js";
 import { startAllInOne, type Running } from "../../src/app.js";
 import { connectNatsBus } from "../../src/bus/nats.js";
 import { startGatewayNode, type GatewayNode } from "../../src/gateway/node.js";
 import { policyContentKey } from "../../src/bus/control-plane.js";
 import { startOrigins, type Origins } from "../gateway/origin.js";
-import { adminToken, apiClient, curl } from "./support.js";
+import { adminToken, apiClient, curl, loopbackConfig } from "./support.js";
 import { NATS_URL, closedPort, natsSkip, testNamespace, until } from "../bus/support.js";
 
 const skip = await natsSkip();
@@ -64,12 +63,7 @@ describe("multi-node: a control plane and two gateway nodes over NATS JetStream"
     origins = await startOrigins(["tools.example"]);
     const credentialFile = join(dir, "node-credential");
     writeFileSync(credentialFile, credential.toString("base64"));
-    const cfg = defaultConfig();
-    cfg.dataDir = join(dir, "control-plane");
-    cfg.http.port = 0;
-    cfg.proxy.port = 0;
-    cfg.proxy.hosts = { "tools.example": ["127.0.0.1"] };
-    cfg.proxy.upstreamCaFiles = [origins.caFile];
+    const cfg = loopbackConfig(join(dir, "control-plane"), { hosts: { "tools.example": ["127.0.0.1"] }, upstreamCaFiles: [origins.caFile] });
     cfg.bus = { servers: [NATS_URL], namespace: ns.namespace, nodeCredentialFile: credentialFile };
     app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: "e2e admin password" });
     token = await adminToken(app, "e2e admin password", "e2e");

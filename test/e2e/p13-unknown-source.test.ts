@@ -11,11 +11,10 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defaultConfig } from "../../src/config.js";
 import { startAllInOne, type Running } from "../../src/app.js";
 import { startOrigins, type Origins } from "../gateway/origin.js";
 import { newBin } from "../api/harness.js";
-import { adminToken, apiClient } from "./support.js";
+import { adminToken, apiClient, loopbackConfig } from "./support.js";
 
 function curl(args: string[]): Promise<string> {
   return new Promise((resolve) => {
@@ -38,11 +37,7 @@ describe("p.13 unknown source addresses, end to end", () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "qaqpa-p13-"));
     origins = await startOrigins(["search.example"]);
-    const cfg = defaultConfig();
-    cfg.dataDir = dir;
-    cfg.http.port = 0;
-    cfg.proxy.port = 0;
-    cfg.proxy.hosts = { "search.example": ["127.0.0.1"] };
+    const cfg = loopbackConfig(dir, { hosts: { "search.example": ["127.0.0.1"] } });
     app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: "p13 admin password" });
     token = await adminToken(app, "p13 admin password", "p13");
     await api("POST", "/categories/overrides", { action: "add", pattern: "search.example", category: "search-engines", reason: "test directory" });

@@ -1,5 +1,17 @@
 import { spawn } from "node:child_process";
 import type { Running } from "../../src/app.js";
+import { defaultConfig, type Config } from "../../src/config.js";
+
+/** The all-in-one's configuration for a loopback test: its own data dir, API and proxy on free ports. */
+export function loopbackConfig(dataDir: string, proxy: { hosts?: Record<string, string[]>; upstreamCaFiles?: string[] } = {}): Config {
+  const cfg = defaultConfig();
+  cfg.dataDir = dataDir;
+  cfg.http.port = 0;
+  cfg.proxy.port = 0;
+  if (proxy.hosts) cfg.proxy.hosts = proxy.hosts;
+  if (proxy.upstreamCaFiles) cfg.proxy.upstreamCaFiles = proxy.upstreamCaFiles;
+  return cfg;
+}
 
 /** Log in as the all-in-one's administrator and mint an API token for the test (the same path a person takes). */
 export async function adminToken(app: Running, password: string, name = "e2e"): Promise<string> {

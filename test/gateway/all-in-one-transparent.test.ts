@@ -8,10 +8,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defaultConfig } from "../../src/config.js";
 import { startAllInOne, type Running } from "../../src/app.js";
 import { startOrigins, type Origins } from "./origin.js";
-import { adminToken } from "../e2e/support.js";
+import { adminToken, loopbackConfig } from "../e2e/support.js";
 import { run } from "./world.js";
 
 const TP = "127.0.0.9";
@@ -24,12 +23,7 @@ describe("all-in-one with transparent listeners", () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "qaqpa-tp-"));
     origins = await startOrigins(["search.example", "nationalbank.kz"]);
-    const cfg = defaultConfig();
-    cfg.dataDir = dir;
-    cfg.http.port = 0;
-    cfg.proxy.port = 0;
-    cfg.proxy.hosts = { "search.example": ["127.0.0.1", TP], "nationalbank.kz": ["127.0.0.1", TP] };
-    cfg.proxy.upstreamCaFiles = [origins.caFile];
+    const cfg = loopbackConfig(dir, { hosts: { "search.example": ["127.0.0.1", TP], "nationalbank.kz": ["127.0.0.1", TP] }, upstreamCaFiles: [origins.caFile] });
     cfg.gateway = { ...cfg.gateway, transparent: { host: TP, http: origins.httpPort, tls: origins.httpsPort, originalDestination: "local-address" } };
     app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: "transparent admin password" });
     const token = await adminToken(app, "transparent admin password", "tp");

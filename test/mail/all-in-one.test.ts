@@ -9,11 +9,10 @@ import assert from "node:assert/strict";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defaultConfig } from "../../src/config.js";
 import { startAllInOne, type Running } from "../../src/app.js";
 import { SmtpSink } from "../../src/mail/testing/smtp-sink.js";
 import { SmtpClient, buildMessage } from "../../src/mail/testing/smtp-client.js";
-import { adminToken } from "../e2e/support.js";
+import { adminToken, loopbackConfig } from "../e2e/support.js";
 import { newBin } from "../api/harness.js";
 import { freePort, peerSkipReason, SYS_A_IP, until } from "./peer/harness.js";
 import { bearerApi, connectThroughApplications } from "./support/api.js";
@@ -32,10 +31,7 @@ describe("all-in-one with the mail gateway configured", { skip }, () => {
     dir = mkdtempSync(join(tmpdir(), "qaqpa-mail-aio-"));
     await internet.start();
     smtpPort = await freePort();
-    const cfg = defaultConfig();
-    cfg.dataDir = dir;
-    cfg.http.port = 0;
-    cfg.proxy.port = 0;
+    const cfg = loopbackConfig(dir);
     cfg.notifications.stsAddress = "duty@sts.example";
     cfg.mail = {
       hostname: "ugem.test.kz",
