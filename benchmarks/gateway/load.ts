@@ -2,7 +2,8 @@
  * Load generator for the rows wrk cannot drive: CONNECT tunnels, TLS through an intercepting proxy, one
  * connection per request. The same generator drives every proxy, so the ratios compare like with like.
  *
- * N loops (staggered start, so no single worker accepts every connection): TCP to the proxy, CONNECT,
+ * Run as one process or several (run.ts starts two, as `wrk -t2`, so a generator saturating one core does
+ * not cap the row). N loops (staggered start, so no single worker accepts every connection): TCP to the proxy, CONNECT,
  * optionally a TLS handshake over the tunnel (trusting the given CA, SNI = the origin name), then HTTP/1.1
  * requests — kept alive, or one per connection. Latency is measured per request with process.hrtime; in
  * new-connection mode it covers the whole connection (TCP, CONNECT, handshake, request, response).
@@ -39,11 +40,15 @@ export interface LoadResult {
   seconds: number;
   p50ms: number;
   p99ms: number;
+  /** Every measured latency, ms, so the parent can merge the percentiles of several generator processes. */
+  latencies: number[];
   firstError?: string;
 }
 
 const cfg = JSON.parse(process.argv[2]!) as LoadConfig;
-const ca = cfg.caFile ? readFileSync(cfg.caFile) : undefined;
+// One client context for every connection, as a browser keeps one trust store: building an OpenSSL context
+// per connection would bill the load generator ~1 ms a handshake and crowd the proxy off the shared cores.
+const secureContext = cfg.caFile ? tls.createSecureContext({ ca: readFileSync(cfg.caFile) }) : undefined;
 const STEP_TIMEOUT_MS = 10_000;
 
 /** Reads from a duplex until `done(buffer)` returns the number of bytes consumed, or fails on close/timeout. */
@@ -114,7 +119,7 @@ async function open(): Promise<net.Socket | tls.TLSSocket> {
     throw new Error(`CONNECT: ${head.split("\r\n")[0]}`);
   }
   if (!cfg.tls) return s;
-  const t = tls.connect({ socket: s, servername: cfg.host.replace(/:\d+$/, ""), ...(ca ? { ca } : {}), ALPNProtocols: ["http/1.1"] });
+  const t = tls.connect({ socket: s, servername: cfg.host.replace(/:\d+$/, ""), ...(secureContext ? { secureContext } : {}), ALPNProtocols: ["http/1.1"] });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("handshake timeout")), STEP_TIMEOUT_MS);
     t.once("secureConnect", () => {
@@ -208,7 +213,6 @@ if (cfg.idle) {
   const seconds = Math.min(performance.now(), end) - measureFrom;
   lat.sort((a, b) => a - b);
   const q = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]! : NaN);
-  const result: LoadResult = { requests: lat.length, errors, seconds: seconds / 1000, p50ms: q(0.5), p99ms: q(0.99), ...(firstError ? { firstError } : {}) };
-  process.send!({ phase: "done", result });
-  process.disconnect();
+  const result: LoadResult = { requests: lat.length, errors, seconds: seconds / 1000, p50ms: q(0.5), p99ms: q(0.99), latencies: lat, ...(firstError ? { firstError } : {}) };
+  process.send!({ phase: "done", result }, () => process.disconnect());
 }

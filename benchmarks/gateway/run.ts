@@ -9,6 +9,8 @@
  *   npm run bench:gateway -- --workers 2 [--rr]             # qaqpa with 2 cluster workers (default 1: one process);
  *                                                           # --rr: round-robin scheduling instead of SCHED_NONE
  *   npm run bench:gateway -- --cpu-prof /tmp/prof           # qaqpa (and its workers) write V8 CPU profiles there
+ *   npm run bench:gateway -- --loaders 1                    # one load-generator process instead of two
+ *   npm run bench:gateway -- --repeat 3                     # each row three times, interleaved; the median is reported
  *
  * Every peer runs with its own configuration, pid and log files in a temporary directory, on free loopback
  * ports; every process the bench starts is killed at the end. Missing peers (squid, nginx, wrk, mitmdump) are
@@ -135,6 +137,12 @@ function cpuSeconds(pid: number): number {
     }
   }
   return t / TICK;
+}
+/** CPU seconds of this process's reaped children (wrk runs to completion as a child). */
+function selfCpuSeconds(): number {
+  const f = readFileSync("/proc/self/stat", "utf8");
+  const x = f.slice(f.lastIndexOf(")") + 2).split(" ");
+  return (Number(x[13]) + Number(x[14])) / TICK;
 }
 /** Resident memory of a process tree, KiB. */
 function rssKiB(pid: number): number {
@@ -337,6 +345,9 @@ interface Row {
   p50: number;
   p99: number;
   cpuUs: number;
+  /** CPU of the load generator and of the nginx origin per request: what the proxy shares the cores with. */
+  clientUs: number;
+  originUs: number;
   errors: number;
   note?: string;
 }
@@ -358,8 +369,13 @@ async function wrkRow(proxy: Proxy, origin: Origin, dir: string): Promise<Row> {
     });
   await run(WARMUP);
   const c0 = cpuSeconds(proxy.pid);
+  const o0 = cpuSeconds(origin.pid);
+  const w0 = selfCpuSeconds();
   const out = await run(DURATION);
   const cpu = cpuSeconds(proxy.pid) - c0;
+  const originCpu = cpuSeconds(origin.pid) - o0;
+  // wrk is a child of this process and has exited by now: its CPU is in this process's reaped-children time.
+  const clientCpu = selfCpuSeconds() - w0;
   const reqs = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   const secs = Number(/requests in ([\d.]+)s/.exec(out)?.[1] ?? DURATION);
   const p50 = /50%\s+([\d.]+)(us|ms|s)/.exec(out);
@@ -372,34 +388,70 @@ async function wrkRow(proxy: Proxy, origin: Origin, dir: string): Promise<Row> {
     p50: p50 ? ms(p50[1]!, p50[2]!) : NaN,
     p99: p99 ? ms(p99[1]!, p99[2]!) : NaN,
     cpuUs: reqs ? (cpu * 1e6) / reqs : NaN,
+    clientUs: reqs ? (clientCpu * 1e6) / reqs : NaN,
+    originUs: reqs ? (originCpu * 1e6) / reqs : NaN,
     errors: bad,
     ...(bad || sockErr ? { note: `${bad} non-2xx${sockErr ? `; socket errors: ${sockErr}` : ""}` } : {}),
   };
 }
 
-async function loadRow(proxy: Proxy, cfg: Omit<LoadConfig, "proxyPort" | "connections" | "warmupS" | "durationS" | "maxRequests">): Promise<Row> {
-  const full: LoadConfig = { ...cfg, proxyPort: proxy.port, connections: CONNS, warmupS: WARMUP, durationS: DURATION, maxRequests: 5_000_000 };
-  const c = track(fork(join(HERE, "load.ts"), [JSON.stringify(full)], { execArgv: ["--import", "tsx"], cwd: ROOT, stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+/** Load generator processes per row, as wrk's two threads: one Node process saturates a core on the new-connection rows. */
+const LOADERS = flag("loaders", 2);
+
+async function loadRow(proxy: Proxy, origin: Origin, cfg: Omit<LoadConfig, "proxyPort" | "connections" | "warmupS" | "durationS" | "maxRequests">): Promise<Row> {
+  const share = (i: number) => Math.floor(CONNS / LOADERS) + (i < CONNS % LOADERS ? 1 : 0);
+  const kids = Array.from({ length: LOADERS }, (_, i) => {
+    const full: LoadConfig = { ...cfg, proxyPort: proxy.port, connections: share(i), warmupS: WARMUP, durationS: DURATION, maxRequests: 5_000_000 };
+    return track(fork(join(HERE, "load.ts"), [JSON.stringify(full)], { execArgv: ["--import", "tsx"], cwd: ROOT, stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+  });
+  const loadCpu = () => kids.reduce((t, k) => t + cpuSeconds(k.pid!), 0);
+  // The windows open when the first generator leaves warm-up and close when the first one stops: the
+  // generators start together and time themselves alike, so the windows differ by milliseconds.
   let c0 = 0;
   let c1 = NaN;
-  const result = await new Promise<LoadResult>((resolve, reject) => {
-    c.on("message", (m: { phase: string; result?: LoadResult }) => {
-      if (m.phase === "measure") c0 = cpuSeconds(proxy.pid);
-      else if (m.phase === "stop") c1 = cpuSeconds(proxy.pid);
-      else if (m.phase === "done") resolve(m.result!);
-    });
-    c.once("exit", (code) => reject(new Error(`load generator exited (${code})`)));
-  });
-  if (Number.isNaN(c1)) c1 = cpuSeconds(proxy.pid);
-  await stopChild(c);
+  let l0 = 0;
+  let l1 = NaN;
+  let o0 = 0;
+  let o1 = NaN;
+  let measuring = false;
+  let stopped = false;
+  const results = await Promise.all(
+    kids.map(
+      (c) =>
+        new Promise<LoadResult>((resolve, reject) => {
+          c.on("message", (m: { phase: string; result?: LoadResult }) => {
+            if (m.phase === "measure" && !measuring) {
+              measuring = true;
+              [c0, l0, o0] = [cpuSeconds(proxy.pid), loadCpu(), cpuSeconds(origin.pid)];
+            } else if (m.phase === "stop" && !stopped) {
+              stopped = true;
+              [c1, l1, o1] = [cpuSeconds(proxy.pid), loadCpu(), cpuSeconds(origin.pid)];
+            } else if (m.phase === "done") resolve(m.result!);
+          });
+          // A large result can still be in the IPC pipe when "exit" fires: give it a moment before failing.
+          c.once("exit", (code) => setTimeout(() => reject(new Error(`load generator exited (${code}) without a result`)), 2000));
+        }),
+    ),
+  );
+  if (Number.isNaN(c1)) [c1, l1, o1] = [cpuSeconds(proxy.pid), loadCpu(), cpuSeconds(origin.pid)];
+  for (const c of kids) await stopChild(c);
+  const lat = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const q = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]! : NaN);
+  const requests = lat.length;
+  const seconds = Math.max(...results.map((r) => r.seconds));
+  const errors = results.reduce((t, r) => t + r.errors, 0);
+  const firstError = results.find((r) => r.firstError)?.firstError;
+  const per = (a: number, b: number) => (requests && Number.isFinite(b) ? ((b - a) * 1e6) / requests : NaN);
   return {
-    reqs: result.requests,
-    rps: result.requests / result.seconds,
-    p50: result.p50ms,
-    p99: result.p99ms,
-    cpuUs: result.requests ? ((c1 - c0) * 1e6) / result.requests : NaN,
-    errors: result.errors,
-    ...(result.errors || result.firstError ? { note: `${result.errors} errors${result.firstError ? ` (first: ${result.firstError})` : ""}` } : {}),
+    reqs: requests,
+    rps: requests / seconds,
+    p50: q(0.5),
+    p99: q(0.99),
+    cpuUs: per(c0, c1),
+    clientUs: per(l0, l1),
+    originUs: per(o0, o1),
+    errors,
+    ...(errors || firstError ? { note: `${errors} errors${firstError ? ` (first: ${firstError})` : ""}` } : {}),
   };
 }
 
@@ -428,34 +480,62 @@ const ROWS: { key: RowName; label: string }[] = [
   { key: "splice-new", label: "peek + splice, new connection per request" },
 ];
 
-async function measure(proxy: Proxy, origin: Origin, dir: string): Promise<{ rows: Partial<Record<RowName, Row>>; idle: { kib: number; opened: number } }> {
-  const rows: Partial<Record<RowName, Row>> = {};
-  const step = async (k: RowName, f: () => Promise<Row>) => {
-    if (!wantRow(k)) return;
-    try {
-      rows[k] = await f();
-      const r = rows[k]!;
-      console.log(`  ${proxy.name} ${k}: ${r.rps.toFixed(0)} req/s, p50 ${f2(r.p50)} ms, p99 ${f2(r.p99)} ms, ${f0(r.cpuUs)} µs CPU/req${r.note ? ` — ${r.note}` : ""}`);
-    } catch (e) {
-      console.log(`  ${proxy.name} ${k}: failed — ${(e as Error).message}`);
-    }
-  };
+/** How many times each row is measured per proxy; the report keeps the run with the median req/s. */
+const REPEAT = Math.max(1, flag("repeat", 1));
+type Measured = { rows: Partial<Record<RowName, Row>>; idle: { kib: number; opened: number } };
+
+/** One row for one proxy (undefined when it failed or does not apply). */
+async function measureRow(proxy: Proxy, origin: Origin, dir: string, k: RowName): Promise<Row | undefined> {
   const https = `${proxy.connectHost}:${origin.httpsPort}`;
-  await step("plain", () => wrkRow(proxy, origin, dir));
-  await step("tunnel", () => loadRow(proxy, { target: `${proxy.connectHost}:${origin.httpPort}`, host: `${proxy.host}:${origin.httpPort}`, path: "/1k", tls: false, newConnection: false }));
-  await step("bump-ka", () => loadRow(proxy, { target: https, host: `${proxy.host}:${origin.httpsPort}`, path: "/1k", tls: true, caFile: proxy.caFile, newConnection: false }));
-  await step("bump-new", () => loadRow(proxy, { target: https, host: `${proxy.host}:${origin.httpsPort}`, path: "/1k", tls: true, caFile: proxy.caFile, newConnection: true }));
-  if (proxy.splice) await step("splice-new", () => loadRow(proxy, { target: `${PROTECTED}:${origin.httpsPort}`, host: `${PROTECTED}:${origin.httpsPort}`, path: "/1k", tls: true, caFile: origin.caFile, newConnection: true }));
-  let idle = { kib: NaN, opened: 0 };
+  const f: Record<RowName, (() => Promise<Row>) | null> = {
+    plain: () => wrkRow(proxy, origin, dir),
+    tunnel: () => loadRow(proxy, origin, { target: `${proxy.connectHost}:${origin.httpPort}`, host: `${proxy.host}:${origin.httpPort}`, path: "/1k", tls: false, newConnection: false }),
+    "bump-ka": () => loadRow(proxy, origin, { target: https, host: `${proxy.host}:${origin.httpsPort}`, path: "/1k", tls: true, caFile: proxy.caFile, newConnection: false }),
+    "bump-new": () => loadRow(proxy, origin, { target: https, host: `${proxy.host}:${origin.httpsPort}`, path: "/1k", tls: true, caFile: proxy.caFile, newConnection: true }),
+    "splice-new": proxy.splice ? () => loadRow(proxy, origin, { target: `${PROTECTED}:${origin.httpsPort}`, host: `${PROTECTED}:${origin.httpsPort}`, path: "/1k", tls: true, caFile: origin.caFile, newConnection: true }) : null,
+  };
+  const run = f[k];
+  if (!run) return undefined;
+  try {
+    const r = await run();
+    console.log(`  ${proxy.name} ${k}: ${r.rps.toFixed(0)} req/s, p50 ${f2(r.p50)} ms, p99 ${f2(r.p99)} ms, ${f0(r.cpuUs)} µs CPU/req (client ${f0(r.clientUs)}, origin ${f0(r.originUs)})${r.note ? ` — ${r.note}` : ""}`);
+    return r;
+  } catch (e) {
+    console.log(`  ${proxy.name} ${k}: failed — ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/**
+ * Every proxy runs for the whole bench and the rows are interleaved (row 1 for each proxy, then row 2 …),
+ * repeated --repeat times: a slow minute of a shared machine then hits every proxy alike instead of one.
+ */
+async function measureAll(proxies: Proxy[], origin: Origin, dir: string): Promise<Partial<Record<Proxy["name"], Measured>>> {
+  const out: Partial<Record<Proxy["name"], Measured>> = {};
+  for (const p of proxies) out[p.name] = { rows: {}, idle: { kib: NaN, opened: 0 } };
+  // Idle memory first, on fresh processes: after the load rows a heap has free room that hides the growth.
   if (wantIdle()) {
-    try {
-      idle = await idleRow(proxy, origin);
-      console.log(`  ${proxy.name} idle: ${idle.kib.toFixed(1)} KiB per tunnel over ${idle.opened}`);
-    } catch (e) {
-      console.log(`  ${proxy.name} idle: failed — ${(e as Error).message}`);
+    for (const p of proxies) {
+      try {
+        out[p.name]!.idle = await idleRow(p, origin);
+        console.log(`  ${p.name} idle: ${out[p.name]!.idle.kib.toFixed(1)} KiB per tunnel over ${out[p.name]!.idle.opened}`);
+      } catch (e) {
+        console.log(`  ${p.name} idle: failed — ${(e as Error).message}`);
+      }
     }
   }
-  return { rows, idle };
+  for (const { key } of ROWS) {
+    if (!wantRow(key)) continue;
+    const runs = new Map<Proxy["name"], Row[]>();
+    for (let i = 0; i < REPEAT; i++) {
+      for (const p of proxies) {
+        const r = await measureRow(p, origin, dir, key);
+        if (r) runs.set(p.name, [...(runs.get(p.name) ?? []), r]);
+      }
+    }
+    for (const [name, rs] of runs) out[name]!.rows[key] = rs.sort((a, b) => a.rps - b.rps)[Math.floor((rs.length - 1) / 2)];
+  }
+  return out;
 }
 
 // ------------------------------------------------------------------ main
@@ -463,9 +543,9 @@ const load0 = loadavg();
 const dir = mkdtempSync(join(tmpdir(), "qaqpa-bench-gateway-"));
 // nginx workers and Squid drop privileges when started as root: they must read their files.
 chmodSync(dir, 0o755);
-const results: Partial<Record<Proxy["name"], Awaited<ReturnType<typeof measure>>>> = {};
+let results: Partial<Record<Proxy["name"], Measured>> = {};
 let origin: Origin | null = null;
-let proxy: Proxy | null = null;
+const running: Proxy[] = [];
 let peerMitm = false;
 try {
   peerMitm = ensurePeers().mitm;
@@ -480,18 +560,15 @@ try {
   for (const [name, start] of starters) {
     if (ONLY_PROXIES && !ONLY_PROXIES.includes(name)) continue;
     try {
-      proxy = await start(dir, origin);
-      results[name] = await measure(proxy, origin, dir);
+      running.push(await start(dir, origin));
     } catch (e) {
       console.log(`${name}: ${(e as Error).message}`);
-    } finally {
-      await proxy?.stop();
-      proxy = null;
     }
   }
+  results = await measureAll(running, origin, dir);
 } finally {
-  // A start that threw midway may have left its proxy half-started; stop it too.
-  await (proxy as Proxy | null)?.stop();
+  for (const p of running) await p.stop();
+  // A start that threw midway may have left its process half-started; stop it too.
   for (const c of children) await stopChild(c, 2000);
   if (!process.env.QAQPA_BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
 }
@@ -500,8 +577,8 @@ try {
 const ratio = (a?: number, b?: number) => (a && b && Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}×` : "—");
 const proxies = (["qaqpa", "squid", "mitmproxy"] as const).filter((p) => results[p]);
 const lines: string[] = [];
-lines.push(`| row | proxy | req/s | p50 ms | p99 ms | CPU µs/req | qaqpa ÷ this, req/s | this ÷ qaqpa, CPU/req |`);
-lines.push(`|---|---|---|---|---|---|---|---|`);
+lines.push(`| row | proxy | req/s | p50 ms | p99 ms | CPU µs/req | client + origin µs/req | qaqpa ÷ this, req/s | this ÷ qaqpa, CPU/req |`);
+lines.push(`|---|---|---|---|---|---|---|---|---|`);
 for (const { key, label } of ROWS) {
   if (!wantRow(key)) continue;
   const q = results.qaqpa?.rows[key];
@@ -510,7 +587,7 @@ for (const { key, label } of ROWS) {
     if (!r && p !== "qaqpa") continue;
     const qaqpaSelf = p === "qaqpa";
     lines.push(
-      `| ${label} | ${p} | ${qaqpaSelf ? `**${f0(r?.rps)}**` : f0(r?.rps)} | ${f2(r?.p50)} | ${f2(r?.p99)} | ${f0(r?.cpuUs)} | ${qaqpaSelf ? "" : ratio(q?.rps, r?.rps)} | ${qaqpaSelf ? "" : ratio(r?.cpuUs, q?.cpuUs)} |${r?.note ? ` <!-- ${r.note} -->` : ""}`,
+      `| ${label} | ${p} | ${qaqpaSelf ? `**${f0(r?.rps)}**` : f0(r?.rps)} | ${f2(r?.p50)} | ${f2(r?.p99)} | ${f0(r?.cpuUs)} | ${f0(r?.clientUs)} + ${f0(r?.originUs)} | ${qaqpaSelf ? "" : ratio(q?.rps, r?.rps)} | ${qaqpaSelf ? "" : ratio(r?.cpuUs, q?.cpuUs)} |${r?.note ? ` <!-- ${r.note} -->` : ""}`,
     );
   }
 }
@@ -518,9 +595,9 @@ for (const p of proxies) {
   const i = results[p]!.idle;
   if (!i.opened) continue;
   const q = results.qaqpa?.idle.kib;
-  lines.push(`| memory per idle CONNECT tunnel (${IDLE}) | ${p} | | | | ${f0(i.kib)} KiB | | ${p === "qaqpa" ? "" : ratio(i.kib, q)} |`);
+  lines.push(`| memory per idle CONNECT tunnel (${IDLE}) | ${p} | | | | ${f0(i.kib)} KiB | | | ${p === "qaqpa" ? "" : ratio(i.kib, q)} |`);
 }
-const loadLine = `Load average at start ${load0.map((x) => x.toFixed(2)).join(" / ")}; ${CONNS} connections, ${DURATION} s per row after ${WARMUP} s warm-up, 1 KiB responses; qaqpa ${WORKERS > 1 ? `${WORKERS} cluster workers${SCHED === "rr" ? " (round-robin)" : ""}` : "one process"}, Squid 2 workers; ${DOMAINS.toLocaleString("en")} synthetic domains in qaqpa's category database.`;
+const loadLine = `Load average at start ${load0.map((x) => x.toFixed(2)).join(" / ")}; ${CONNS} connections, ${DURATION} s per row after ${WARMUP} s warm-up${REPEAT > 1 ? `, rows interleaved across proxies and run ${REPEAT} times (median by req/s)` : ", rows interleaved across proxies"}, ${LOADERS} load-generator processes for the tunnel rows, 1 KiB responses; qaqpa ${WORKERS > 1 ? `${WORKERS} cluster workers${SCHED === "rr" ? " (round-robin)" : ""}` : "one process"}, Squid 2 workers; ${DOMAINS.toLocaleString("en")} synthetic domains in qaqpa's category database.`;
 const table = lines.join("\n");
 console.log(`\n${loadLine}\n\n${table}\n`);
 for (const [p, r] of Object.entries(results)) for (const [k, row] of Object.entries(r!.rows)) if (row?.note) console.log(`note: ${p} ${k}: ${row.note}`);
