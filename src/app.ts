@@ -15,9 +15,7 @@ import { createSealer, type Sealer } from "./secrets/sealer.js";
 import { registerPortal } from "./api/portal-static.js";
 import client from "prom-client";
 import { startGatewayRuntime, type GatewayRuntime } from "./gateway/runtime.js";
-import { TransparentListeners } from "./gateway/transparent.js";
-import { conntrack, localAddress } from "./gateway/original-destination.js";
-import { inheritedSockets, TRANSPARENT_HTTP_SOCKET, TRANSPARENT_TLS_SOCKET } from "./gateway/socket-activation.js";
+import { transparentSpec } from "./gateway/transparent.js";
 import { recordDetections } from "./services/unknown-sources.js";
 import { loadIssuing, type IssuingHandle } from "./services/ca.js";
 import { startWorkflows } from "./workflows/index.js";
@@ -126,6 +124,9 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
       // snapshot compile, the issuing CA and the decision-log batching.
       workers: gatewayWorkers(config),
       scheduling: config.gateway?.scheduling,
+      // Transparent listeners (HTTP by Host, TLS by SNI) share the explicit proxy's gateway, resolver and
+      // snapshot: in this process without workers, in every worker with them.
+      ...(config.gateway?.transparent ? { transparent: transparentSpec(config.gateway.transparent, env) } : {}),
       // p.13: the gateway's detections feed the unknown-source workflow (notice to the operator, block after
       // five working days, unblock when the catalogue covers the address).
       onDetections: async (batch) => {
@@ -133,30 +134,6 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
       },
     });
     await loadIssuingNow();
-    // Transparent listeners (HTTP by Host, TLS by SNI) share the explicit proxy's gateway, resolver and snapshot.
-    let transparent: TransparentListeners | undefined;
-    const tp = config.gateway?.transparent;
-    if (tp) {
-      const runtime = gateway;
-      transparent = new TransparentListeners({
-        gateway: runtime.gateway,
-        originalDestination: tp.originalDestination === "conntrack" ? conntrack() : localAddress,
-        hasAddressEntry: (ip) => {
-          const r = runtime.snapshot()?.categories.lookupHost(ip);
-          return !!r && r.ok && r.hits.length > 0;
-        },
-      });
-      if (tp.socketActivation) {
-        const fds = inheritedSockets(env);
-        const httpFd = fds.get(TRANSPARENT_HTTP_SOCKET);
-        const tlsFd = fds.get(TRANSPARENT_TLS_SOCKET);
-        if (httpFd === undefined && tlsFd === undefined) throw new Error(`gateway.transparent.socketActivation: no socket named ${TRANSPARENT_HTTP_SOCKET} or ${TRANSPARENT_TLS_SOCKET} was handed over`);
-        if (httpFd !== undefined) await transparent.listenHttp({ fd: httpFd });
-        if (tlsFd !== undefined) await transparent.listenTls({ fd: tlsFd });
-      }
-      if (tp.http !== undefined) await transparent.listenHttp({ port: tp.http, host: tp.host! });
-      if (tp.tls !== undefined) await transparent.listenTls({ port: tp.tls, host: tp.host! });
-    }
     // The mail gateway (UGEM): a private Postfix, the policy service and the authentication filter.
     if (config.mail) {
       try {
@@ -172,7 +149,6 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
         // Nothing may keep running when the mail gateway cannot start (the store is closed below).
         clearInterval(issuingTimer);
         (issuing as IssuingHandle | null)?.close();
-        await (transparent as TransparentListeners | undefined)?.close();
         await gateway.stop();
         await api.close();
         await outbox.stop();
@@ -196,7 +172,6 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
         await controlPlane?.stop();
         clearInterval(issuingTimer);
         issuing?.close();
-        await transparent?.close();
         await mail?.stop();
         await gateway!.stop();
         await api.close();

@@ -7,6 +7,13 @@ import { join } from "node:path";
 import { ConfigError, gatewayWorkers, loadConfig } from "../config.js";
 import { busConnector, nodeCredential } from "../bus/from-config.js";
 import { startGatewayNode } from "../gateway/node.js";
+import { transparentSpec } from "../gateway/transparent.js";
+
+function transparentLine(tp: { host?: string; http?: number; tls?: number; originalDestination: string; socketActivation?: boolean } | undefined): string {
+  if (!tp) return "";
+  const at = tp.socketActivation ? "the socket units' descriptors" : [tp.http !== undefined ? `http ${tp.host}:${tp.http}` : "", tp.tls !== undefined ? `tls ${tp.host}:${tp.tls}` : ""].filter(Boolean).join(", ");
+  return `\n  transparent ${at} (original destination: ${tp.originalDestination})`;
+}
 
 export async function gatewayNodeCommand(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const config = loadConfig(env);
@@ -23,6 +30,8 @@ export async function gatewayNodeCommand(env: NodeJS.ProcessEnv = process.env): 
       hosts: config.proxy.hosts,
       upstreamCa: (config.proxy.upstreamCaFiles ?? []).map((f) => readFileSync(f, "utf8")),
       portalUrl: gatewayNode.portalUrl,
+      // The same section as the all-in-one's; under socket activation the node's own unit hands the sockets over.
+      ...(config.gateway?.transparent ? { transparent: transparentSpec(config.gateway.transparent, env) } : {}),
     },
     ...(gatewayNode.health ? { health: gatewayNode.health } : {}),
     workers: gatewayWorkers(config),
@@ -30,7 +39,7 @@ export async function gatewayNodeCommand(env: NodeJS.ProcessEnv = process.env): 
   });
   const s = node.snapshot();
   console.log(`qaqpa gateway node ${gatewayNode.name} is running
-  proxy      http://${config.proxy.host.includes(":") ? `[${config.proxy.host}]` : config.proxy.host}:${node.port}
+  proxy      http://${config.proxy.host.includes(":") ? `[${config.proxy.host}]` : config.proxy.host}:${node.port}${transparentLine(config.gateway?.transparent)}
   snapshot   ${s ? `${s.id} (persisted)` : "none yet: failing closed until the control plane's arrives"}
   bus        ${bus.servers.join(", ")}${node.healthPort !== null ? `\n  health     http://${gatewayNode.health!.host}:${node.healthPort}/health` : ""}`);
   const stop = async () => {

@@ -1,5 +1,6 @@
 /**
- * One gateway worker (see cluster.ts): the explicit proxy on the shared listening socket, the snapshot the
+ * One gateway worker (see cluster.ts): the explicit proxy on the shared listening socket (and the transparent
+ * listeners on theirs, when the primary configures them), the snapshot the
  * primary hands over (swapped atomically: a flow keeps the snapshot it started with, since every decision
  * reads `current` once), leaves asked from the primary and cached here, decision records, counters and unknown
  * sources batched back to the primary every 100 ms and on stop.
@@ -14,6 +15,7 @@ import { Gateway } from "./proxy.js";
 import { cachedLeaves, leafFromWire } from "./leaf-wire.js";
 import { DecisionCounts } from "./decision-counts.js";
 import { createResolver } from "./resolver.js";
+import { startTransparent, type TransparentListeners } from "./transparent.js";
 import type { DecisionRecord } from "./decision-log.js";
 import type { FromWorker, ToWorker, WorkerConfig, WorkerDetection } from "./cluster.js";
 
@@ -27,6 +29,7 @@ const send = (m: FromWorker, cb?: () => void) => {
 let current: PolicySnapshot | null = null;
 let caActive = false;
 let gateway: Gateway | null = null;
+let transparent: TransparentListeners | null = null;
 
 function load(file: string, snapshotId: string): void {
   if (!file) return void send({ t: "snapshot-ok", snapshotId });
@@ -91,9 +94,16 @@ function start(config: WorkerConfig): void {
     },
     onDecision: (d) => counts.add(d),
   });
-  gateway.listen(config.port, config.host).then(
+  const g = gateway;
+  void (async () => {
+    const port = await g.listen(config.port, config.host);
+    // Transparent flows go through the same Gateway, hence the same batches: their records, counters and
+    // unknown sources reach the primary as the explicit proxy's do.
+    if (config.transparent) transparent = (await startTransparent(g, () => current, config.transparent)).listeners;
+    return port;
+  })().then(
     (port) => send({ t: "listening", port }),
-    () => process.exit(1),
+    (e: Error) => send({ t: "listen-failed", error: e.message }, () => process.exit(1)),
   );
 }
 
@@ -101,6 +111,7 @@ let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
+  await transparent?.close();
   await gateway?.close();
   // Connection records are written from the sockets' close events: let them run, then send the last batch.
   await new Promise((r) => setImmediate(r));

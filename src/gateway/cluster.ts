@@ -1,5 +1,6 @@
 /**
- * Cluster workers: the explicit proxy on every core, one policy snapshot for all of them.
+ * Cluster workers: the explicit proxy (and the transparent listeners, when configured) on every core, one policy
+ * snapshot for all of them.
  *
  *   primary (control plane / all-in-one)                     worker × N (src/gateway/cluster-worker.ts)
  *     compiles the snapshot ── file + {snapshot, file} ──▶      loads it, swaps atomically (a flow keeps the
@@ -12,6 +13,8 @@
  * The listening socket is shared: with SCHED_NONE every worker accepts on the same socket and the kernel picks
  * one (Node 20 has no SO_REUSEPORT); round-robin makes the primary accept and pass each connection over IPC,
  * which costs a second process per new connection. SCHED_NONE is the default; `scheduling: "rr"` is measurable.
+ * The transparent listeners' sockets are shared the same way; a socket-activated descriptor is the primary's
+ * (a worker's `listen({ fd })` is resolved by the primary), so systemd's sockets need no passing on.
  * A worker that dies is replaced with the current snapshot. `stop()` asks every worker to close and flush,
  * and waits for them.
  */
@@ -25,6 +28,7 @@ import type { PolicySnapshot } from "../gateway-core/snapshot.js";
 import type { DecisionRecord, DecisionSink } from "./decision-log.js";
 import type { LeafSource } from "./proxy.js";
 import { leafToWire } from "./leaf-wire.js";
+import type { TransparentSpec } from "./transparent.js";
 
 /** What a worker needs besides the snapshot; plain data (it crosses the IPC channel). */
 export interface WorkerConfig {
@@ -35,6 +39,11 @@ export interface WorkerConfig {
   upstreamCa?: string[];
   allowPrivateDns?: boolean;
   timeouts?: { firstBytesMs?: number; handshakeMs?: number; idleMs?: number; connectMs?: number };
+  /**
+   * Transparent listeners in every worker, on the same ports (shared like the explicit proxy's) or on the
+   * primary's inherited descriptors: so that transparent traffic uses every core and stays off the primary.
+   */
+  transparent?: TransparentSpec;
 }
 
 /** One unknown source as a worker saw it since its last batch. */
@@ -63,6 +72,7 @@ export type ToWorker =
 export type FromWorker =
   | { t: "ready" }
   | { t: "listening"; port: number }
+  | { t: "listen-failed"; error: string }
   | { t: "snapshot-ok"; snapshotId: string }
   | { t: "snapshot-failed"; snapshotId: string; error: string }
   | { t: "leaf"; id: number; name: string; keyType: "ecdsa" | "rsa" }
@@ -150,6 +160,11 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
         if (entry) entry.listening = true;
         notify();
         break;
+      case "listen-failed":
+        // A port in use or a descriptor that is not a socket does not heal by itself: no replacement would listen.
+        broken ??= `gateway worker could not listen: ${m.error}`;
+        notify();
+        break;
       case "snapshot-ok":
         if (entry) entry.snapshotId = m.snapshotId;
         notify();
@@ -206,7 +221,7 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
     return worker;
   };
 
-  const workerConfig: WorkerConfig = { host: o.host, port: o.port, hosts: o.hosts, portalUrl: o.portalUrl, upstreamCa: o.upstreamCa, allowPrivateDns: o.allowPrivateDns, timeouts: o.timeouts };
+  const workerConfig: WorkerConfig = { host: o.host, port: o.port, hosts: o.hosts, portalUrl: o.portalUrl, upstreamCa: o.upstreamCa, allowPrivateDns: o.allowPrivateDns, timeouts: o.timeouts, ...(o.transparent ? { transparent: o.transparent } : {}) };
   const until = (cond: () => boolean, what: string, ms = 60_000) =>
     new Promise<void>((resolve, reject) => {
       if (cond()) return resolve();

@@ -13,6 +13,7 @@
  *  - Leaves: asked from the control plane over the bus (src/bus/leaves.ts); the node never holds a CA key.
  *  - With `workers`, cluster workers serve the explicit proxy (src/gateway/cluster.ts) and this process is their
  *    primary, exactly as in the all-in-one.
+ *  - Transparent listeners (`listen.transparent`): on the workers when there are any, else in this process.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -25,6 +26,7 @@ import { fetchSnapshot } from "../bus/snapshot-parts.js";
 import { busLeaves } from "../bus/leaves.js";
 import { Gateway, type LeafSource } from "./proxy.js";
 import { createResolver } from "./resolver.js";
+import { startTransparent, type TransparentListeners } from "./transparent.js";
 import { startGatewayCluster, type GatewayCluster, type WorkerConfig, type WorkerCounts, type WorkerDetection } from "./cluster.js";
 import type { DecisionRecord } from "./decision-log.js";
 import { DecisionCounts } from "./decision-counts.js";
@@ -36,7 +38,10 @@ export interface GatewayNodeOptions {
   stateDir: string;
   /** How to reach the bus; retried in the background until it succeeds. */
   connectBus(): Promise<Bus>;
-  /** Listener and upstream settings: a cluster worker's (host, port, hosts map, portal URL, roots, timeouts). */
+  /**
+   * Listener and upstream settings: a cluster worker's (host, port, hosts map, portal URL, roots, timeouts, and
+   * the transparent listeners).
+   */
   listen: WorkerConfig;
   /** The node credential shared with the control plane (32 bytes): without it the node splices, never bumps. */
   credential?: Uint8Array;
@@ -54,6 +59,8 @@ export interface GatewayNode {
   /** The health and metrics listener's port, when configured. */
   readonly healthPort: number | null;
   readonly cluster: GatewayCluster | null;
+  /** This process's own transparent listeners: only without workers (the workers run theirs). */
+  readonly transparent: TransparentListeners | null;
   snapshot(): PolicySnapshot | null;
   /** Whether the node is connected to the bus right now. */
   connected(): boolean;
@@ -201,6 +208,16 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
     });
   }
   const port = cluster ? cluster.port : await gateway.listen(o.listen.port, o.listen.host);
+  let transparent: TransparentListeners | null = null;
+  if (o.listen.transparent && !cluster) {
+    try {
+      transparent = (await startTransparent(gateway, () => current, o.listen.transparent)).listeners;
+    } catch (e) {
+      clearInterval(batchTimer);
+      await gateway.close();
+      throw e;
+    }
+  }
 
   let watch: { stop(): Promise<void> } | null = null;
   const poll = () => {
@@ -234,6 +251,7 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
     port,
     healthPort: health?.port ?? null,
     cluster,
+    transparent,
     snapshot: () => current,
     connected: () => bus?.connected ?? false,
     async flush() {
@@ -246,6 +264,7 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
     async stop() {
       clearInterval(pollTimer);
       clearInterval(batchTimer);
+      await transparent?.close();
       await cluster?.stop();
       await gateway.close();
       await adopting;

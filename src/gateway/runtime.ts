@@ -19,6 +19,7 @@ import type { Decision } from "../gateway-core/flow.js";
 import { Gateway, type LeafSource } from "./proxy.js";
 import { startGatewayCluster, type GatewayCluster } from "./cluster.js";
 import { createResolver } from "./resolver.js";
+import { startTransparent, type TransparentListeners, type TransparentSpec } from "./transparent.js";
 import { decisionLogRow, jsonLinesSink, type DecisionRecord, type DecisionSink } from "./decision-log.js";
 import { buildCategoriesFromStore, compileSnapshot, type CategoryCache } from "../services/policy-snapshot.js";
 
@@ -50,6 +51,11 @@ export interface GatewayRuntimeOptions {
    */
   workers?: number;
   scheduling?: "none" | "rr";
+  /**
+   * Transparent listeners (HTTP by Host, TLS by SNI): in every cluster worker when there are workers, so that
+   * this process carries no data-plane load; in this process, on its gateway, when there are none.
+   */
+  transparent?: TransparentSpec;
 }
 
 export interface GatewayRuntime {
@@ -57,6 +63,8 @@ export interface GatewayRuntime {
   readonly port: number;
   /** The workers serving the explicit proxy, when configured. */
   readonly cluster: GatewayCluster | null;
+  /** This process's own transparent listeners: only without workers (the workers run theirs). */
+  readonly transparent: TransparentListeners | null;
   snapshot(): PolicySnapshot | null;
   /** Recompile now if anything changed (or always, with force). */
   refresh(force?: boolean): Promise<void>;
@@ -181,6 +189,7 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
       portalUrl: o.portalUrl,
       upstreamCa: o.upstreamCa,
       allowPrivateDns: o.allowPrivateDns,
+      ...(o.transparent ? { transparent: o.transparent } : {}),
       snapshot: current,
       leaves,
       sink,
@@ -198,6 +207,16 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
     });
   }
   const port = cluster ? cluster.port : await gateway.listen(o.port, o.host);
+  let transparent: TransparentListeners | null = null;
+  if (o.transparent && !cluster) {
+    try {
+      transparent = (await startTransparent(gateway, () => current, o.transparent)).listeners;
+    } catch (e) {
+      await gateway.close();
+      lines?.end();
+      throw e;
+    }
+  }
   const refreshTimer = setInterval(() => void refresh(), o.refreshMs ?? 2000);
   refreshTimer.unref();
   let flushing: Promise<void> | null = null;
@@ -210,6 +229,7 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
     gateway,
     port,
     cluster,
+    transparent,
     snapshot: () => current,
     refresh,
     async flush() {
@@ -224,6 +244,7 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
     async stop() {
       clearInterval(refreshTimer);
       clearInterval(flushTimer);
+      await transparent?.close();
       await cluster?.stop();
       await gateway.close();
       await flushing;

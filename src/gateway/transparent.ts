@@ -15,10 +15,13 @@
 import http from "node:http";
 import net from "node:net";
 import type { Gateway } from "./proxy.js";
-import type { Destination, OriginalDestination } from "./original-destination.js";
+import type { Destination, OriginalDestination, OriginalDestinationMode } from "./original-destination.js";
+import { conntrack, localAddress } from "./original-destination.js";
 import { clientAddress } from "./proxy.js";
+import { inheritedSockets, TRANSPARENT_HTTP_SOCKET, TRANSPARENT_TLS_SOCKET } from "./socket-activation.js";
 import { parseAuthority } from "../gateway-core/parse/http1-head.js";
 import type { FlowFacts } from "../gateway-core/flow.js";
+import type { PolicySnapshot } from "../gateway-core/snapshot.js";
 
 export interface TransparentOptions {
   gateway: Gateway;
@@ -41,6 +44,61 @@ function listen(server: net.Server, at: Listen): Promise<number> {
       resolve((server.address() as net.AddressInfo).port);
     });
   });
+}
+
+/**
+ * Where the transparent listeners listen and how they learn the original destination, as plain data: it crosses
+ * the IPC channel to cluster workers. A `{ fd }` is a descriptor of the process that holds the socket units'
+ * sockets; in a cluster worker, `listen({ fd })` is resolved by the primary (node:cluster's shared handle), so
+ * the workers accept on the primary's inherited descriptor.
+ */
+export interface TransparentSpec {
+  originalDestination: OriginalDestinationMode;
+  http?: Listen;
+  tls?: Listen;
+}
+
+/** The `gateway.transparent` section, with socket activation resolved to this process's inherited descriptors. */
+export function transparentSpec(
+  tp: { host?: string; http?: number; tls?: number; originalDestination: OriginalDestinationMode; socketActivation?: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+): TransparentSpec {
+  const spec: TransparentSpec = { originalDestination: tp.originalDestination };
+  if (tp.socketActivation) {
+    const fds = inheritedSockets(env);
+    const http = fds.get(TRANSPARENT_HTTP_SOCKET);
+    const tls = fds.get(TRANSPARENT_TLS_SOCKET);
+    if (http === undefined && tls === undefined) throw new Error(`gateway.transparent.socketActivation: no socket named ${TRANSPARENT_HTTP_SOCKET} or ${TRANSPARENT_TLS_SOCKET} was handed over`);
+    if (http !== undefined) spec.http = { fd: http };
+    if (tls !== undefined) spec.tls = { fd: tls };
+  }
+  if (tp.http !== undefined) spec.http = { port: tp.http, host: tp.host! };
+  if (tp.tls !== undefined) spec.tls = { port: tp.tls, host: tp.host! };
+  return spec;
+}
+
+/**
+ * The listeners of a spec on one gateway: the all-in-one without workers, each cluster worker, a gateway node
+ * without workers. A TLS flow without SNI is decided by address only when `snapshot()` — read per flow, so a
+ * swap applies to the next one — has a category entry for the address.
+ */
+export async function startTransparent(gateway: Gateway, snapshot: () => PolicySnapshot | null, spec: TransparentSpec): Promise<{ listeners: TransparentListeners; http?: number; tls?: number }> {
+  const listeners = new TransparentListeners({
+    gateway,
+    originalDestination: spec.originalDestination === "conntrack" ? conntrack() : localAddress,
+    hasAddressEntry: (ip) => {
+      const r = snapshot()?.categories.lookupHost(ip);
+      return !!r && r.ok && r.hits.length > 0;
+    },
+  });
+  try {
+    const http = spec.http ? await listeners.listenHttp(spec.http) : undefined;
+    const tls = spec.tls ? await listeners.listenTls(spec.tls) : undefined;
+    return { listeners, ...(http !== undefined ? { http } : {}), ...(tls !== undefined ? { tls } : {}) };
+  } catch (e) {
+    await listeners.close();
+    throw e;
+  }
 }
 
 export class TransparentListeners {
