@@ -37,6 +37,39 @@ describe("bus and gatewayNode configuration", () => {
     assert.throws(() => load("bus: { servers: [nats://x:4222] }\ngatewayNode: { name: 'gw 1', portalUrl: https://p }\n"), ConfigError);
     assert.throws(() => load("gatewayNode: { name: gw-1, portalUrl: https://p }\n"), /needs a bus section/);
   });
+
+  test("ok/fail/a node takes the all-in-one's gateway.transparent section, checked the same way", () => {
+    const node = "bus: { servers: [nats://x:4222] }\ngatewayNode: { name: gw-1, portalUrl: https://p }\n";
+    const cfg = load(`${node}gateway: { workers: 2, transparent: { host: 0.0.0.0, http: 8080, tls: 8443, originalDestination: conntrack } }\n`);
+    assert.deepEqual(cfg.gateway?.transparent, { host: "0.0.0.0", http: 8080, tls: 8443, originalDestination: "conntrack" });
+    assert.throws(() => load(`${node}gateway: { transparent: { http: 8080, originalDestination: conntrack } }\n`), /transparent\.host is needed/);
+    assert.throws(() => load(`${node}proxy: { port: 8080 }\ngateway: { transparent: { host: 0.0.0.0, http: 8080, originalDestination: local-address } }\n`), /distinct ports/);
+  });
+});
+
+describe("qaqpa gateway-node with transparent listeners, before any bus answers", () => {
+  test("ok/it prints and opens the transparent listeners, fails closed on them without a snapshot, stops on SIGTERM", async () => {
+    const TP = "127.0.0.15";
+    const httpPort = await closedPort();
+    writeFileSync(
+      join(dir, "node-tp.yaml"),
+      `proxy: { host: 127.0.0.1, port: 0, hosts: { shop.example: [${TP}] } }\nbus: { servers: [nats://127.0.0.1:${await closedPort()}] }\ngatewayNode: { name: gw-tp, portalUrl: http://portal.example }\ngateway: { transparent: { host: ${TP}, http: ${httpPort}, originalDestination: local-address } }\n`,
+    );
+    const p = spawn(process.execPath, [QAQPA, "gateway-node"], { env: { ...process.env, QAQPA_FROM_SOURCE: "1", QAQPA_CONFIG: join(dir, "node-tp.yaml"), QAQPA_DATA_DIR: join(dir, "node-tp-data") } });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (out += d));
+    const exited = new Promise((r) => p.once("exit", r));
+    await new Promise<void>((resolve, reject) => {
+      p.stdout.on("data", () => /transparent .*\n/.test(out) && resolve());
+      p.once("exit", () => reject(new Error(`exited before listening: ${out}`)));
+    });
+    assert.match(out, new RegExp(`transparent http ${TP.replaceAll(".", "\\.")}:${httpPort} \\(original destination: local-address\\)`));
+    const r = await curl(["-i", "--resolve", `shop.example:${httpPort}:${TP}`, `http://shop.example:${httpPort}/`]);
+    assert.match(r.out, /x-qaqpa-reason: policy-unavailable/i, r.out + r.err);
+    p.kill("SIGTERM");
+    assert.equal(await exited, 0, out);
+  });
 });
 
 describe("qaqpa gateway-node", { skip }, () => {
