@@ -6,6 +6,7 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import nodeCluster from "node:cluster";
+import net from "node:net";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -153,12 +154,27 @@ describe("gateway.workers configuration", () => {
 });
 
 describe("gateway cluster start failures", () => {
-  test("fail/workers that cannot listen make the start fail instead of being replaced forever", async () => {
+  test("fail/workers that cannot listen make the start fail, saying why, instead of being replaced forever", async () => {
     // 192.0.2.1 (TEST-NET-1) is no address of this machine: every worker's listen fails.
     await assert.rejects(
       startGatewayCluster({ workers: 2, host: "192.0.2.1", port: 0, hosts: {}, portalUrl: "http://portal.test", snapshot: policy(["news"]), leaves: () => null, sink: new MemorySink(), onDetection: () => {} }),
-      /exit before listening/,
+      /gateway worker could not listen: .*EADDRNOTAVAIL 192\.0\.2\.1/,
     );
     assert.equal(Object.keys(nodeCluster.workers ?? {}).length, 0, "no worker is left running");
+  });
+
+  test("fail/a transparent port already in use fails the start with the reason", async () => {
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      await assert.rejects(
+        startGatewayCluster({ workers: 2, host: "127.0.0.1", port: 0, hosts: {}, portalUrl: "http://portal.test", transparent: { originalDestination: "local-address", http: { host: "127.0.0.1", port } }, snapshot: policy(["news"]), leaves: () => null, sink: new MemorySink(), onDetection: () => {} }),
+        /gateway worker could not listen: .*EADDRINUSE/,
+      );
+      assert.equal(Object.keys(nodeCluster.workers ?? {}).length, 0, "no worker is left running");
+    } finally {
+      taken.close();
+    }
   });
 });
