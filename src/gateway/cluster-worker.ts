@@ -1,9 +1,9 @@
 /**
  * One gateway worker (see cluster.ts): the explicit proxy on the shared listening socket (and the transparent
- * listeners on theirs, when the primary configures them), the snapshot the
- * primary hands over (swapped atomically: a flow keeps the snapshot it started with, since every decision
- * reads `current` once), leaves asked from the primary and cached here, decision records, counters and unknown
- * sources batched back to the primary every 100 ms and on stop.
+ * listeners on theirs, when the primary configures them), the snapshot the primary hands over (swapped
+ * atomically: a flow keeps the snapshot it started with, since every decision reads `current` once), leaves
+ * asked from the primary and cached here, decision records, counters and unknown sources batched back to the
+ * primary every 100 ms and on stop.
  *
  * A worker holds no CA key: only the leaves it serves (leaf private key + certificate chain).
  */
