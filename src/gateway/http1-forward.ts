@@ -23,6 +23,8 @@ import type { UpstreamTls } from "./upstream-tls.js";
 /** What the forwarding path needs from the gateway; the gateway keeps every decision. */
 export interface ForwardHost {
   decide(facts: FlowFacts): Decision;
+  /** The pipeline's decision turned into a refusal, counted as the refusal (not as the verdict it replaces). */
+  refuse(facts: FlowFacts, reason: Reason, rule: string): Decision;
   readonly sink: DecisionSink;
   readonly resolver: Resolver;
   readonly upstreamTls: UpstreamTls;
@@ -389,8 +391,8 @@ class ClientConnection {
     // The certificate minted for a bumped connection names only its host; another authority is misdirected.
     const authority = this.tunnel ? (head.authority?.host ?? null) : null;
     if (authority !== null && authority !== host) {
-      const d = h.decide(facts);
-      h.sink.write(recordOf("request", ref, facts, { ...d, verdict: { action: "block", reason: "misdirected-request", rule: `${authority} on a connection for ${host}` } }, { startedAt, status: 421 }));
+      const d = h.refuse(facts, "misdirected-request", `${authority} on a connection for ${host}`);
+      h.sink.write(recordOf("request", ref, facts, d, { startedAt, status: 421 }));
       return this.#block(head, "misdirected-request", authority, ref, 421);
     }
     const d = h.decide(facts);

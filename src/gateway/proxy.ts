@@ -140,6 +140,7 @@ export class Gateway {
     this.#pool = deps.rawHttp1 !== false ? new UpstreamPool({ secureContext, connectMs: this.#t.connectMs }) : null;
     this.#forwardHost = {
       decide: (facts) => this.#decide(facts),
+      refuse: (facts, reason, rule) => this.#refuse(facts, reason, rule),
       sink: deps.sink,
       resolver: deps.resolver,
       upstreamTls: this.#upstreamTls,
@@ -235,6 +236,17 @@ export class Gateway {
 
   #decide(facts: FlowFacts): Decision {
     return this.#account(decideFlow(facts, this.#deps.snapshot(), this.#now()));
+  }
+
+  /**
+   * A flow the gateway refuses whatever the pipeline says (a misdirected authority, an SNI that is not the
+   * destination's): the pipeline still runs, for the organisation, the categories and the unknown-source
+   * detection, but the refusal is what is counted, as it is what the record says — counting the pipeline's
+   * verdict (often an allow) would make the metrics disagree with the log.
+   */
+  #refuse(facts: FlowFacts, reason: Reason, rule: string): Decision {
+    const d = decideFlow(facts, this.#deps.snapshot(), this.#now());
+    return this.#account({ ...d, verdict: { action: "block", reason, rule } });
   }
 
   /** A decision's side effects: unknown-source detections and the metrics hook. */
@@ -442,7 +454,7 @@ export class Gateway {
   async #tlsTunnel(socket: net.Socket, bytes: Buffer, hello: ClientHello | null, c: { sourceIp: string; host: string; port: number; ref: string; startedAt: number }): Promise<void> {
     if (!hello) {
       const facts: FlowFacts = { phase: "tls", sourceIp: c.sourceIp, protocol: "tls", host: c.host, port: c.port };
-      this.#deps.sink.write({ ...recordOf("connection", c.ref, facts, this.#decide({ ...facts, protocol: "unknown" }), { startedAt: c.startedAt }), reason: "malformed-client-hello", action: "block" });
+      this.#deps.sink.write(recordOf("connection", c.ref, facts, this.#refuse({ ...facts, protocol: "unknown" }, "malformed-client-hello", "ClientHello does not parse"), { startedAt: c.startedAt }));
       socket.destroy();
       return;
     }
@@ -471,8 +483,7 @@ export class Gateway {
 
   #refuseTunnel(socket: net.Socket, c: { sourceIp: string; host: string; port: number; ref: string; startedAt: number }, hello: ClientHello, reason: Reason, rule: string): void {
     const facts: FlowFacts = { phase: "tls", sourceIp: c.sourceIp, protocol: "tls", host: c.host, port: c.port, tls: { ech: hello.ech, alpn: hello.alpn, ja4: hello.ja4 } };
-    const base = this.#decide({ ...facts, phase: "connect" });
-    this.#deps.sink.write(recordOf("connection", c.ref, facts, { ...base, verdict: { action: "block", reason, rule } }, { startedAt: c.startedAt }));
+    this.#deps.sink.write(recordOf("connection", c.ref, facts, this.#refuse({ ...facts, phase: "connect" }, reason, rule), { startedAt: c.startedAt }));
     socket.destroy();
   }
 
@@ -719,9 +730,9 @@ export class Gateway {
   /** A request the transparent HTTP listener refuses before the pipeline's own decision (Host vs destination). */
   refuseRequest(req: http.IncomingMessage, res: http.ServerResponse, facts: FlowFacts, reason: Reason, rule: string, status = 403): void {
     const ref = newRef();
-    const d = this.#decide(facts);
+    const d = this.#refuse(facts, reason, rule);
     this.#sendBlock(res, reason, facts.host, ref, status);
-    this.#deps.sink.write(recordOf("request", ref, facts, { ...d, verdict: { action: "block", reason, rule } }, { startedAt: this.#now(), status }));
+    this.#deps.sink.write(recordOf("request", ref, facts, d, { startedAt: this.#now(), status }));
   }
 
   // ------------------------------------------------------------------------------ requests inside tunnels
@@ -752,9 +763,9 @@ export class Gateway {
     // The certificate we minted names only ctx.host; a request for another authority on this connection
     // (HTTP/2-style coalescing, or a forged Host) is misdirected (RFC 9110 §15.5.20).
     if (authority !== null && authority !== ctx.host) {
-      const d = this.#decide(facts);
+      const d = this.#refuse(facts, "misdirected-request", `${authority} on a connection for ${ctx.host}`);
       this.#sendBlock(res, "misdirected-request", authority, ref, 421);
-      this.#deps.sink.write(recordOf("request", ref, facts, { ...d, verdict: { action: "block", reason: "misdirected-request", rule: `${authority} on a connection for ${ctx.host}` } }, { startedAt, status: 421 }));
+      this.#deps.sink.write(recordOf("request", ref, facts, d, { startedAt, status: 421 }));
       return;
     }
     const d = this.#decide(facts);

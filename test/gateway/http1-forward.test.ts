@@ -10,6 +10,7 @@ import tls from "node:tls";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MemorySink } from "../../src/gateway/decision-log.js";
+import type { Decision } from "../../src/gateway-core/flow.js";
 import type { Origins } from "./origin.js";
 import { startTestGateway, run, type TestGateway } from "./world.js";
 
@@ -64,9 +65,11 @@ describe("raw HTTP/1.1 forwarding in bumped connections", () => {
   let origins: Origins;
   let sink: MemorySink;
   let raw: Awaited<ReturnType<typeof rawOrigin>>;
+  /** What the metrics count (onDecision feeds qaqpa_gateway_decisions_total), as action/reason. */
+  const counted: string[] = [];
 
   before(async () => {
-    t = await startTestGateway({ names: NAMES, hosts: Object.fromEntries(NAMES.map((n) => [n, ["127.0.0.1"]])), deps: { rawHttp1: true } });
+    t = await startTestGateway({ names: NAMES, hosts: Object.fromEntries(NAMES.map((n) => [n, ["127.0.0.1"]])), deps: { rawHttp1: true, onDecision: (d: Decision) => counted.push(`${d.verdict.action}/${d.verdict.reason}`) } });
     ({ origins, sink } = t);
     raw = await rawOrigin(origins.dir);
   });
@@ -213,10 +216,12 @@ describe("raw HTTP/1.1 forwarding in bumped connections", () => {
 
   test("fail/another Host on a bumped connection is misdirected (421) and recorded", async () => {
     const c = await bumped("shop.example", origins.httpsPort);
+    const mark = counted.length;
     const r = await exchange(c, "GET /x HTTP/1.1\r\nHost: social.example\r\n\r\n", (g) => g.includes("</html>"));
     c.destroy();
     assert.match(r.got, /^HTTP\/1\.1 421 /);
     assert.ok(sink.records.some((x) => x.reason === "misdirected-request" && x.status === 421));
+    assert.deepEqual(counted.slice(mark), ["block/misdirected-request"], "the metrics count the refusal, not the pipeline's allow");
   });
 
   test("fail/malformed request bytes get 400 and a close", async () => {

@@ -7,6 +7,8 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
+import tls from "node:tls";
+import type { Decision } from "../../src/gateway-core/flow.js";
 import type { MemorySink } from "../../src/gateway/decision-log.js";
 import { MINISTRY } from "../gateway-core/world.js";
 import type { Origins } from "./origin.js";
@@ -23,13 +25,15 @@ describe("gateway with real clients", () => {
   let rootFile: string;
   let sink: MemorySink;
   const unknown: string[] = [];
+  /** What the metrics count (onDecision feeds qaqpa_gateway_decisions_total), as action/reason. */
+  const counted: string[] = [];
 
   before(async () => {
     // The test client connects from 127.0.0.1 (the ministry) or 127.0.0.2 (nobody: an unknown source).
     t = await startTestGateway({
       names: NAMES,
       hosts: Object.fromEntries([...NAMES, WRONG_CERT].map((n) => [n, ["127.0.0.1"]])),
-      deps: { onUnknownSource: (a) => unknown.push(a) },
+      deps: { onUnknownSource: (a) => unknown.push(a), onDecision: (d: Decision) => counted.push(`${d.verdict.action}/${d.verdict.reason}`) },
     });
     ({ origins, port, rootFile, sink } = t);
   });
@@ -104,13 +108,48 @@ describe("gateway with real clients", () => {
     assert.match(r.out, /\n421$/);
   });
 
+  test("fail/a CONNECT whose SNI names another host is refused, and counted as the refusal", async () => {
+    const s = net.connect(port, "127.0.0.1");
+    await new Promise<void>((resolve, reject) => {
+      s.once("error", reject);
+      s.write(`CONNECT shop.example:${origins.httpsPort} HTTP/1.1\r\nHost: shop.example:${origins.httpsPort}\r\n\r\n`);
+      let got = "";
+      const onData = (d: Buffer) => {
+        got += d.toString("latin1");
+        if (!got.includes("\r\n\r\n")) return;
+        s.off("data", onData);
+        s.pause();
+        if (/^HTTP\/1\.1 200/.test(got)) resolve();
+        else reject(new Error(got));
+      };
+      s.on("data", onData);
+    });
+    // The CONNECT itself was allowed and counted as such; what follows is the TLS flow the gateway refuses.
+    const mark = counted.length;
+    const c = tls.connect({ socket: s, servername: "social.example", rejectUnauthorized: false });
+    const outcome = await new Promise<string>((resolve) => {
+      c.once("secureConnect", () => resolve("connected"));
+      c.once("error", () => resolve("refused"));
+      c.once("close", () => resolve("refused"));
+    });
+    c.destroy();
+    assert.equal(outcome, "refused");
+    assert.ok(sink.records.some((x) => x.host === "shop.example" && x.kind === "connection" && x.reason === "misdirected-request" && x.action === "block"));
+    assert.deepEqual(counted.slice(mark), ["block/misdirected-request"], "one block with the refusal's reason, no allow");
+  });
+
   test("ok/HTTP/2 towards the client on a bumped connection (Squid strips h2; the gateway speaks it)", async () => {
     const r = await run("curl", ["-sS", "--http2", "-o", "/dev/null", "-w", "%{http_version} %{http_code}", "--cacert", rootFile, "-x", `http://127.0.0.1:${port}`, `https://www.shop.example:${origins.httpsPort}/h2`]);
     assert.equal(r.out, "2 200", r.err);
     const h1 = await run("curl", ["-sS", "--http1.1", "-o", "/dev/null", "-w", "%{http_version} %{http_code}", "--cacert", rootFile, "-x", `http://127.0.0.1:${port}`, `https://www.shop.example:${origins.httpsPort}/h1`]);
     assert.equal(h1.out, "1.1 200", h1.err);
+    const mark = counted.length;
     const mis = await run("curl", ["-sS", "--http2", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: social.example", "--cacert", rootFile, "-x", `http://127.0.0.1:${port}`, `https://www.shop.example:${origins.httpsPort}/`]);
     assert.equal(mis.out, "421", "another :authority on an h2 connection is misdirected");
+    // The tunnel's own decisions (CONNECT, then TLS) are allows; the request is counted as the 421 only.
+    const since = counted.slice(mark);
+    assert.deepEqual(since.filter((x) => !x.startsWith("allow/")), ["block/misdirected-request"]);
+    assert.equal(since.length, 3, since.join(", "));
   });
 
   test("ok/WebSocket upgrade through the explicit proxy is decided and spliced", async () => {

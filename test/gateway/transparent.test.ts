@@ -15,6 +15,7 @@ import { TransparentListeners } from "../../src/gateway/transparent.js";
 import { conntrack, findOriginalDestination, localAddress } from "../../src/gateway/original-destination.js";
 import { startTestGateway, categoriesWith, run, type TestGateway } from "./world.js";
 import { ConfigError, loadConfig } from "../../src/config.js";
+import type { Decision } from "../../src/gateway-core/flow.js";
 
 const NAMES = ["shop.example", "news.example", "nationalbank.kz", "search.example"];
 const TP = "127.0.0.9";
@@ -22,11 +23,19 @@ const TP = "127.0.0.9";
 describe("transparent listeners", () => {
   let t: TestGateway;
   let listeners: TransparentListeners;
+  /** What the metrics count (onDecision feeds qaqpa_gateway_decisions_total), as action/reason. */
+  const counted: string[] = [];
+  const countedSince = (n: number) => counted.slice(n);
 
   before(async () => {
     const hosts = Object.fromEntries(NAMES.map((n) => [n, n === "search.example" ? ["127.0.0.1"] : ["127.0.0.1", TP]]));
     // 127.0.0.10 has an address entry (malware): a TLS flow to it without SNI is decided by address.
-    t = await startTestGateway({ names: NAMES, hosts, snapshot: { categories: categoriesWith([["127.0.0.10/32", "malware"]]) } });
+    t = await startTestGateway({
+      names: NAMES,
+      hosts,
+      snapshot: { categories: categoriesWith([["127.0.0.10/32", "malware"]]) },
+      deps: { onDecision: (d: Decision) => counted.push(`${d.verdict.action}/${d.verdict.reason}`) },
+    });
     listeners = new TransparentListeners({
       gateway: t.gateway,
       originalDestination: localAddress,
@@ -65,12 +74,14 @@ describe("transparent listeners", () => {
 
   test("fail/an SNI naming a host whose addresses do not include the original destination is refused", async () => {
     const before = t.origins.requests.length;
+    const mark = counted.length;
     const r = await curl("search.example", t.origins.httpsPort, ["--cacert", t.origins.caFile, `https://search.example:${t.origins.httpsPort}/`]);
     assert.notEqual(r.code, 0);
     const rec = t.sink.records.find((x) => x.host === TP && x.reason === "misdirected-request");
     assert.ok(rec, "the refusal is logged with its reason");
     assert.equal(rec.action, "block");
     assert.equal(t.origins.requests.length, before, "the origin saw nothing");
+    assert.deepEqual(countedSince(mark), ["block/misdirected-request"], "the metrics count the refusal, not the pipeline's allow");
   });
 
   test("fail/a TLS flow without SNI is refused unless the address has a category entry", async () => {
@@ -94,10 +105,12 @@ describe("transparent listeners", () => {
   });
 
   test("fail/HTTP with a Host whose addresses do not include the original destination gets the block page", async () => {
+    const mark = counted.length;
     const r = await run("curl", ["-sS", "-i", "--interface", "127.0.0.1", "-H", "Host: search.example", `http://${TP}:${t.origins.httpPort}/forged`]);
     assert.match(r.out, /^HTTP\/1\.1 403/);
     assert.match(r.out, /x-qaqpa-reason: misdirected-request/i);
     assert.ok(!t.origins.requests.some((q) => q.path === "/forged"), "the origin never saw the forged request");
+    assert.deepEqual(countedSince(mark), ["block/misdirected-request"], "the metrics count the refusal, not the pipeline's allow");
   });
 });
 
