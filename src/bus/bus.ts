@@ -13,9 +13,13 @@
  *  - leaves: request/reply, sealed under the node credential (src/bus/leaves.ts).
  */
 import type { FromWorker } from "../gateway/cluster.js";
+import type { DecisionRecord } from "../gateway/decision-log.js";
 
-/** A gateway node's batch: the cluster worker's batch plus who sent it and a unique id (the idempotency key). */
-export type NodeBatch = Omit<Extract<FromWorker, { t: "batch" }>, "t"> & { id: string; node: string };
+/**
+ * A gateway node's batch: the cluster worker's batch plus who sent it and a unique id (the idempotency key).
+ * Its records stay objects (self-describing on a wire between versions); only the in-host channel packs them.
+ */
+export type NodeBatch = Omit<Extract<FromWorker, { t: "batch" }>, "t" | "records"> & { records: DecisionRecord[]; id: string; node: string };
 
 /** A durably delivered batch: `ack()` once its rows are committed; without it, it is delivered again. */
 export interface Delivery {

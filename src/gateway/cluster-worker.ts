@@ -16,7 +16,7 @@ import { cachedLeaves, leafFromWire } from "./leaf-wire.js";
 import { DecisionCounts } from "./decision-counts.js";
 import { createResolver } from "./resolver.js";
 import { startTransparent, type TransparentListeners } from "./transparent.js";
-import type { DecisionRecord } from "./decision-log.js";
+import { packRecord, type PackedRecord } from "./decision-log.js";
 import type { FromWorker, ToWorker, WorkerConfig, WorkerDetection } from "./cluster.js";
 
 if (cluster.isPrimary || !process.send) throw new Error("cluster-worker runs as a cluster worker");
@@ -56,7 +56,7 @@ const leaves = cachedLeaves(
 );
 
 // ------------------------------------------------------------------ batches to the primary
-let records: DecisionRecord[] = [];
+let records: PackedRecord[] = [];
 const counts = new DecisionCounts();
 let detections = new Map<string, WorkerDetection>();
 
@@ -80,7 +80,7 @@ function start(config: WorkerConfig): void {
     ...(config.timeouts ? { timeouts: config.timeouts } : {}),
     sink: {
       write(r) {
-        records.push(r);
+        records.push(packRecord(r));
         if (records.length >= 1000) flush();
       },
     },

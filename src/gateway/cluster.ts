@@ -25,7 +25,7 @@ import { join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { PolicySnapshot } from "../gateway-core/snapshot.js";
-import type { DecisionRecord, DecisionSink } from "./decision-log.js";
+import { unpackRecord, type DecisionSink, type PackedRecord } from "./decision-log.js";
 import type { LeafSource } from "./proxy.js";
 import { leafToWire } from "./leaf-wire.js";
 import type { TransparentSpec } from "./transparent.js";
@@ -76,7 +76,7 @@ export type FromWorker =
   | { t: "snapshot-ok"; snapshotId: string }
   | { t: "snapshot-failed"; snapshotId: string; error: string }
   | { t: "leaf"; id: number; name: string; keyType: "ecdsa" | "rsa" }
-  | { t: "batch"; records: DecisionRecord[]; counts: WorkerCounts; detections: WorkerDetection[] }
+  | { t: "batch"; records: PackedRecord[]; counts: WorkerCounts; detections: WorkerDetection[] }
   | { t: "flushed"; id: number }
   | { t: "stopped" };
 
@@ -175,7 +175,7 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
         notify();
         break;
       case "batch":
-        for (const r of m.records) o.sink.write(r);
+        for (const r of m.records) o.sink.write(unpackRecord(r));
         for (const d of m.detections) o.onDetection(d);
         if (m.counts.decisions.length || m.counts.categories.length) o.onCounts?.(m.counts);
         break;
