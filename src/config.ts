@@ -66,6 +66,9 @@ const GatewayNodeSchema = Type.Object(
     stateDir: Type.Optional(Type.String({ minLength: 1, description: "last good snapshot and the spool of unsent batches (default <dataDir>/node)" })),
     portalUrl: Type.String({ pattern: "^https?://", description: "the portal's public URL, linked from block pages" }),
     health: Type.Optional(Type.Object({ host: Type.String({ minLength: 1 }), port: Port }, { additionalProperties: false, description: "GET /health (503 without a snapshot) and GET /metrics" })),
+    spoolMaxBytes: Type.Optional(
+      Type.Integer({ minimum: 1, description: "the most the spool of unsent batches may hold (default 1 GiB); past it new records are dropped and counted, the node reports degraded and keeps serving" }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -34,6 +34,7 @@ export async function gatewayNodeCommand(env: NodeJS.ProcessEnv = process.env): 
       ...(config.gateway?.transparent ? { transparent: transparentSpec(config.gateway.transparent, env) } : {}),
     },
     ...(gatewayNode.health ? { health: gatewayNode.health } : {}),
+    ...(gatewayNode.spoolMaxBytes !== undefined ? { spoolMaxBytes: gatewayNode.spoolMaxBytes } : {}),
     workers: gatewayWorkers(config),
     scheduling: config.gateway?.scheduling,
   });

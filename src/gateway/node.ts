@@ -9,13 +9,15 @@
  *  - Decision records and unknown-source detections: batched every 200 ms — the batch a cluster worker sends its
  *    primary — written to a spool file first and published to the bus stream; the spool file is removed once the
  *    stream has stored the batch. A bus outage or a node crash loses nothing: spooled batches are published when
- *    the bus is back or the node restarts (the batch id makes a repeat harmless).
+ *    the bus is back or the node restarts (the batch id makes a repeat harmless). The spool is bounded
+ *    (`spoolMaxBytes`): past it, new batches are dropped and counted rather than filling the disk, and the node
+ *    keeps serving — a log bus outage must not cut the organisation off the Internet.
  *  - Leaves: asked from the control plane over the bus (src/bus/leaves.ts); the node never holds a CA key.
  *  - With `workers`, cluster workers serve the explicit proxy (src/gateway/cluster.ts) and this process is their
  *    primary, exactly as in the all-in-one.
  *  - Transparent listeners (`listen.transparent`): on the workers when there are any, else in this process.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
@@ -52,6 +54,11 @@ export interface GatewayNodeOptions {
   pollMs?: number;
   /** Health and metrics listener (GET /health, GET /metrics) for load balancers and Prometheus. */
   health?: { host: string; port: number };
+  /**
+   * How much the spool may hold (bytes, default SPOOL_MAX_BYTES). Over it, new batches are not written: their
+   * records are counted as dropped and the node reports itself degraded, but it keeps serving.
+   */
+  spoolMaxBytes?: number;
 }
 
 export interface GatewayNode {
@@ -67,10 +74,14 @@ export interface GatewayNode {
   /** Batch what is pending and publish every spooled batch; resolves once the stream stored them all. */
   flush(): Promise<void>;
   lastError(): string | null;
+  /** The spool's size on disk (bytes) and the decision records dropped since start because it was full. */
+  spool(): { bytes: number; droppedRecords: number; full: boolean };
   stop(): Promise<void>;
 }
 
 const MAX_RECORDS_PER_BATCH = 500;
+/** 1 GiB: about two million records at ~0.5 KiB each (docs/operations.md) — a 35-minute outage at 1,000 requests/s. */
+export const SPOOL_MAX_BYTES = 1024 ** 3;
 
 export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNode> {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(o.name)) throw new Error(`gateway node name must be 1–64 of [A-Za-z0-9_-], got "${o.name}"`);
@@ -128,6 +139,16 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
   let counts: WorkerCounts = { decisions: [], categories: [] };
   const boot = randomBytes(6).toString("hex");
   let seq = 0;
+  const spoolMaxBytes = o.spoolMaxBytes ?? SPOOL_MAX_BYTES;
+  // Kept as a running total (what a restart finds, plus what is written, minus what is published): summing the
+  // directory on every 200 ms tick would stat thousands of files during a long outage.
+  let spoolBytes = 0;
+  for (const f of readdirSync(spoolDir)) {
+    if (f.endsWith(".json")) spoolBytes += statSync(join(spoolDir, f)).size;
+    else if (f.endsWith(".json.tmp")) rmSync(join(spoolDir, f), { force: true }); // cut short by a crash, never renamed
+  }
+  let droppedRecords = 0;
+  const spoolFull = () => spoolBytes >= spoolMaxBytes;
   const spool = (): void => {
     if (!ownCounts.empty) addCounts(ownCounts.take());
     while (records.length || detections.size || counts.decisions.length || counts.categories.length) {
@@ -135,10 +156,22 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
       records = records.slice(MAX_RECORDS_PER_BATCH);
       detections = new Map();
       counts = { decisions: [], categories: [] };
+      if (spoolFull()) {
+        // The whole batch goes (its counters and detections too): the disk is the limit, and only records are
+        // worth a counter of their own — they are what the log will be missing.
+        droppedRecords += batch.records.length;
+        continue;
+      }
       const file = join(spoolDir, `${String(Date.now()).padStart(15, "0")}-${batch.id}.json`);
-      writeFileSync(`${file}.tmp`, JSON.stringify(batch));
+      const bytes = Buffer.from(JSON.stringify(batch));
+      writeFileSync(`${file}.tmp`, bytes);
       renameSync(`${file}.tmp`, file);
+      spoolBytes += bytes.length;
     }
+  };
+  const unspool = (file: string, bytes: number): void => {
+    rmSync(file, { force: true });
+    spoolBytes = Math.max(0, spoolBytes - bytes);
   };
   let sending: Promise<void> | null = null;
   const send = () =>
@@ -148,10 +181,16 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
       for (const f of readdirSync(spoolDir).filter((f) => f.endsWith(".json")).sort()) {
         const file = join(spoolDir, f);
         let batch: NodeBatch;
+        let bytes: Buffer;
         try {
-          batch = JSON.parse(readFileSync(file, "utf8")) as NodeBatch;
+          bytes = readFileSync(file);
         } catch {
-          rmSync(file, { force: true }); // half-written before a crash: it never reached the bus either
+          continue;
+        }
+        try {
+          batch = JSON.parse(bytes.toString("utf8")) as NodeBatch;
+        } catch {
+          unspool(file, bytes.length); // half-written before a crash: it never reached the bus either
           continue;
         }
         try {
@@ -160,7 +199,7 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
           lastError = `publishing batch ${batch.id}: ${(e as Error).message}`;
           return; // in order: the rest waits for the bus too
         }
-        rmSync(file, { force: true });
+        unspool(file, bytes.length);
       }
     })().finally(() => (sending = null)));
   const batchTimer = setInterval(() => void send(), o.batchEveryMs ?? 200);
@@ -245,7 +284,20 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
   );
 
   const spooled = () => readdirSync(spoolDir).filter((f) => f.endsWith(".json")).length;
-  const health = o.health ? await startNodeHealth(o.health, () => ({ node: o.name, snapshot: current?.id ?? null, createdAt: current?.createdAt ?? null, bus: bus?.connected ?? false, spooled: spooled(), lastError })) : null;
+  const health = o.health
+    ? await startNodeHealth(o.health, () => ({
+        node: o.name,
+        status: !current ? "failing-closed" : spoolFull() ? "degraded" : "ok",
+        snapshot: current?.id ?? null,
+        createdAt: current?.createdAt ?? null,
+        bus: bus?.connected ?? false,
+        spooled: spooled(),
+        spoolBytes,
+        spoolMaxBytes,
+        droppedRecords,
+        lastError,
+      }))
+    : null;
 
   return {
     port,
@@ -261,6 +313,7 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
       if (spooled() > 0) throw new Error(`gateway node ${o.name}: batches wait in the spool (${lastError ?? "bus not connected"})`);
     },
     lastError: () => lastError,
+    spool: () => ({ bytes: spoolBytes, droppedRecords, full: spoolFull() }),
     async stop() {
       clearInterval(pollTimer);
       clearInterval(batchTimer);
@@ -280,16 +333,23 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
 
 interface NodeHealth {
   node: string;
+  /** degraded: the spool is full and decision records are being dropped; the node still serves. */
+  status: "ok" | "degraded" | "failing-closed";
   snapshot: string | null;
   createdAt: string | null;
   bus: boolean;
   spooled: number;
+  spoolBytes: number;
+  spoolMaxBytes: number;
+  droppedRecords: number;
   lastError: string | null;
 }
 
 /**
  * GET /health: 200 while the node has a snapshot to serve (it fails closed without one: 503, take it out of
- * rotation); GET /metrics: the same as Prometheus gauges. Decision counters are the control plane's.
+ * rotation) — degraded included, since taking a node out of rotation because the log bus is down would make
+ * that bus a single point of failure for every user's access; GET /metrics: the same as Prometheus gauges.
+ * Decision counters are the control plane's.
  */
 async function startNodeHealth(at: { host: string; port: number }, state: () => NodeHealth): Promise<{ port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
@@ -312,6 +372,15 @@ async function startNodeHealth(at: { host: string; port: number }, state: () => 
           `# HELP qaqpa_node_spooled_batches Batches of decision records waiting on the node's disk for the bus`,
           `# TYPE qaqpa_node_spooled_batches gauge`,
           `qaqpa_node_spooled_batches ${h.spooled}`,
+          `# HELP qaqpa_node_spool_bytes Bytes of the spool on the node's disk (new batches are dropped at qaqpa_node_spool_max_bytes)`,
+          `# TYPE qaqpa_node_spool_bytes gauge`,
+          `qaqpa_node_spool_bytes ${h.spoolBytes}`,
+          `# HELP qaqpa_node_spool_max_bytes The spool's limit (gatewayNode.spoolMaxBytes)`,
+          `# TYPE qaqpa_node_spool_max_bytes gauge`,
+          `qaqpa_node_spool_max_bytes ${h.spoolMaxBytes}`,
+          `# HELP qaqpa_node_dropped_records_total Decision records dropped since the node started because the spool was full`,
+          `# TYPE qaqpa_node_dropped_records_total counter`,
+          `qaqpa_node_dropped_records_total ${h.droppedRecords}`,
           "",
         ].join("\n"),
       );

@@ -27,6 +27,9 @@ describe("bus and gatewayNode configuration", () => {
     const cfg = load("bus: { servers: [nats://10.0.0.5:4222], namespace: prod_1 }\ngatewayNode: { name: gw-1, portalUrl: https://support.sts.kz }\n", { QAQPA_BUS_SERVERS: "nats://a:4222, nats://b:4222" });
     assert.deepEqual(cfg.bus, { servers: ["nats://a:4222", "nats://b:4222"], namespace: "prod_1" });
     assert.equal(cfg.gatewayNode?.name, "gw-1");
+    assert.equal(cfg.gatewayNode?.spoolMaxBytes, undefined, "the node's default (1 GiB) applies");
+    const bounded = load("bus: { servers: [nats://10.0.0.5:4222] }\ngatewayNode: { name: gw-1, portalUrl: https://p, spoolMaxBytes: 2147483648 }\n");
+    assert.equal(bounded.gatewayNode?.spoolMaxBytes, 2 * 1024 ** 3);
   });
 
   test("fail/unknown keys, bad names and URLs, and a node without a bus are refused", () => {
@@ -36,6 +39,8 @@ describe("bus and gatewayNode configuration", () => {
     assert.throws(() => load("bus: { servers: [nats://x:4222], sever: 1 }\n"), ConfigError);
     assert.throws(() => load("bus: { servers: [nats://x:4222] }\ngatewayNode: { name: 'gw 1', portalUrl: https://p }\n"), ConfigError);
     assert.throws(() => load("gatewayNode: { name: gw-1, portalUrl: https://p }\n"), /needs a bus section/);
+    assert.throws(() => load("bus: { servers: [nats://x:4222] }\ngatewayNode: { name: gw-1, portalUrl: https://p, spoolMaxBytes: 0 }\n"), ConfigError);
+    assert.throws(() => load("bus: { servers: [nats://x:4222] }\ngatewayNode: { name: gw-1, portalUrl: https://p, spoolMaxBytes: 1.5 }\n"), ConfigError);
   });
 
   test("ok/fail/a node takes the all-in-one's gateway.transparent section, checked the same way", () => {
