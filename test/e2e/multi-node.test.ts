@@ -169,11 +169,16 @@ describe("multi-node: a control plane and two gateway nodes over NATS JetStream"
     const h = await fetch(`http://127.0.0.1:${n.healthPort}/health`);
     assert.equal(h.status, 503);
     const body = (await h.json()) as Record<string, unknown>;
-    assert.deepEqual({ ...body, lastError: undefined }, { node: "node-c", snapshot: null, createdAt: null, bus: false, spooled: 0, lastError: undefined });
+    assert.deepEqual(
+      { ...body, lastError: undefined },
+      { node: "node-c", status: "failing-closed", snapshot: null, createdAt: null, bus: false, spooled: 0, spoolBytes: 0, spoolMaxBytes: 1024 ** 3, droppedRecords: 0, lastError: undefined },
+    );
     assert.match(String(body.lastError), /^bus: /, "and why");
     const healthy = await fetch(`http://127.0.0.1:${nodes.get("node-b")!.healthPort}/health`);
     assert.equal(healthy.status, 200);
-    assert.equal(((await healthy.json()) as { bus: boolean }).bus, true);
+    const healthyBody = (await healthy.json()) as { bus: boolean; status: string };
+    assert.equal(healthyBody.bus, true);
+    assert.equal(healthyBody.status, "ok");
     assert.match(await (await fetch(`http://127.0.0.1:${n.healthPort}/metrics`)).text(), /^qaqpa_node_snapshot_timestamp_seconds 0$/m);
     const r = await curl(["-i", "-x", proxyOf(n), `http://tools.example:${origins.httpPort}/`]);
     assert.match(r.out, /x-qaqpa-reason: policy-unavailable/i);
