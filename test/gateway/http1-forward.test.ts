@@ -6,6 +6,7 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
+import { connectTunnel } from "./tunnel-client.js";
 import tls from "node:tls";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -80,21 +81,7 @@ describe("raw HTTP/1.1 forwarding in bumped connections", () => {
 
   /** CONNECT, then TLS with the gateway's root: a client connection to `host` the gateway bumps. */
   async function bumped(host: string, port: number): Promise<tls.TLSSocket> {
-    const s = net.connect(t.port, "127.0.0.1");
-    await new Promise<void>((resolve, reject) => {
-      s.once("error", reject);
-      s.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n\r\n`);
-      let got = "";
-      const onData = (d: Buffer) => {
-        got += d.toString("latin1");
-        if (!got.includes("\r\n\r\n")) return;
-        s.off("data", onData);
-        s.pause();
-        if (/^HTTP\/1\.1 200/.test(got)) resolve();
-        else reject(new Error(got));
-      };
-      s.on("data", onData);
-    });
+    const s = await connectTunnel(t.port, `${host}:${port}`);
     const c = tls.connect({ socket: s, servername: host, ca: readFileSync(t.rootFile) });
     await new Promise<void>((resolve, reject) => {
       c.once("secureConnect", resolve);

@@ -7,6 +7,7 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
+import { connectTunnel } from "./tunnel-client.js";
 import tls from "node:tls";
 import type { Decision } from "../../src/gateway-core/flow.js";
 import type { MemorySink } from "../../src/gateway/decision-log.js";
@@ -109,21 +110,7 @@ describe("gateway with real clients", () => {
   });
 
   test("fail/a CONNECT whose SNI names another host is refused, and counted as the refusal", async () => {
-    const s = net.connect(port, "127.0.0.1");
-    await new Promise<void>((resolve, reject) => {
-      s.once("error", reject);
-      s.write(`CONNECT shop.example:${origins.httpsPort} HTTP/1.1\r\nHost: shop.example:${origins.httpsPort}\r\n\r\n`);
-      let got = "";
-      const onData = (d: Buffer) => {
-        got += d.toString("latin1");
-        if (!got.includes("\r\n\r\n")) return;
-        s.off("data", onData);
-        s.pause();
-        if (/^HTTP\/1\.1 200/.test(got)) resolve();
-        else reject(new Error(got));
-      };
-      s.on("data", onData);
-    });
+    const s = await connectTunnel(port, `shop.example:${origins.httpsPort}`);
     // The CONNECT itself was allowed and counted as such; what follows is the TLS flow the gateway refuses.
     const mark = counted.length;
     const c = tls.connect({ socket: s, servername: "social.example", rejectUnauthorized: false });

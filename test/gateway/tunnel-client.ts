@@ -2,6 +2,29 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 
+/**
+ * A raw socket through the proxy's CONNECT to `target`, paused right after the 200 with nothing of the tunnel
+ * read: for a TLS client (or a test's own bytes) on top. Rejects with the head of any other answer.
+ */
+export async function connectTunnel(port: number, target: string): Promise<net.Socket> {
+  const s = net.connect(port, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => {
+    s.once("error", reject);
+    s.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
+    let got = "";
+    const onData = (d: Buffer) => {
+      got += d.toString("latin1");
+      if (!got.includes("\r\n\r\n")) return;
+      s.off("data", onData);
+      s.pause();
+      if (/^HTTP\/1\.1 200/.test(got)) resolve();
+      else reject(new Error(got));
+    };
+    s.on("data", onData);
+  });
+  return s;
+}
+
 /** A CONNECT tunnel carrying plain HTTP/1.1 keep-alive requests, read one response at a time. */
 export class Tunnel {
   #buf = Buffer.alloc(0);
