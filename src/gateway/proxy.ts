@@ -632,9 +632,15 @@ export class Gateway {
     let sourceIp: string;
     if (ctx) {
       const a = req.headers.host ? parseAuthority(req.headers.host, false) : null;
-      if (a && !("kind" in a) && a.host !== ctx.host) return void socket.end("HTTP/1.1 421 Misdirected Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       ({ host, port, tls: secure, sourceIp } = ctx);
       path = req.url?.startsWith("/") ? req.url : "/";
+      if (a && !("kind" in a) && a.host !== ctx.host) {
+        // As for any request on a bumped connection: the leaf names only its host. Recorded and counted as the refusal.
+        const facts: FlowFacts = { phase: "request", sourceIp, protocol: "http", host, port, path };
+        const d = this.#refuse(facts, "misdirected-request", `${a.host} on a connection for ${host}`);
+        this.#deps.sink.write(recordOf("request", ref, facts, d, { startedAt, status: 421 }));
+        return void socket.end(`HTTP/1.1 421 Misdirected Request\r\nX-Qaqpa-Reason: misdirected-request\r\nX-Qaqpa-Ref: ${ref}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      }
     } else {
       let u: URL;
       try {
@@ -661,7 +667,8 @@ export class Gateway {
     try {
       ip = (await this.#deps.resolver.resolve(host))[0]!;
     } catch {
-      return void socket.end("HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      this.#deps.sink.write(recordOf("request", ref, facts, { ...d, verdict: { action: "block", reason: "upstream-unreachable", rule: `${host} does not resolve` } }, { startedAt, status: 502 }));
+      return void socket.end(`HTTP/1.1 502 Bad Gateway\r\nX-Qaqpa-Reason: upstream-unreachable\r\nX-Qaqpa-Ref: ${ref}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     }
     // Over a bumped connection, the same upstream checks as requests (chain with AIA, client certificates).
     let ca: readonly string[] | undefined = this.#deps.upstreamCa?.length ? [...tls.rootCertificates, ...this.#deps.upstreamCa] : undefined;

@@ -211,6 +211,25 @@ describe("raw HTTP/1.1 forwarding in bumped connections", () => {
     assert.deepEqual(counted.slice(mark), ["block/misdirected-request"], "the metrics count the refusal, not the pipeline's allow");
   });
 
+  test("fail/a WebSocket upgrade naming another Host on a bumped connection is misdirected (421), recorded and counted", async () => {
+    const c = await bumped("shop.example", origins.httpsPort);
+    const mark = counted.length;
+    const r = await exchange(
+      c,
+      "GET /ws HTTP/1.1\r\nHost: social.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+      (g) => g.includes("\r\n\r\n"),
+    );
+    c.destroy();
+    assert.match(r.got, /^HTTP\/1\.1 421 /);
+    const ref = /X-Qaqpa-Ref: (\S+)/i.exec(r.got)?.[1];
+    assert.ok(ref, r.got);
+    const rec = sink.records.find((x) => x.ref === ref);
+    assert.equal(rec?.reason, "misdirected-request");
+    assert.equal(rec?.status, 421);
+    assert.deepEqual(counted.slice(mark), ["block/misdirected-request"]);
+    assert.ok(!origins.requests.some((q) => q.path === "/ws"), "the origin never saw the upgrade");
+  });
+
   test("fail/malformed request bytes get 400 and a close", async () => {
     const c = await bumped("shop.example", origins.httpsPort);
     const r = await exchange(c, "GET /x HTTP/1.1\r\nHost: shop.example\r\nBad Header: x\r\n\r\n", () => false);
