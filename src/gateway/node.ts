@@ -21,6 +21,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
+import client from "prom-client";
 import type { AddressInfo } from "node:net";
 import { PolicySnapshot } from "../gateway-core/snapshot.js";
 import { keepConnecting, type Announcement, type Bus, type NodeBatch } from "../bus/bus.js";
@@ -352,6 +353,14 @@ interface NodeHealth {
  * Decision counters are the control plane's.
  */
 async function startNodeHealth(at: { host: string; port: number }, state: () => NodeHealth): Promise<{ port: number; close(): Promise<void> }> {
+  const registry = new client.Registry();
+  const gauge = (name: string, help: string) => new client.Gauge({ name, help, registers: [registry] });
+  const snapshotAt = gauge("qaqpa_node_snapshot_timestamp_seconds", "When the snapshot this node serves was compiled (0: none, failing closed)");
+  const busConnected = gauge("qaqpa_node_bus_connected", "Whether the node is connected to the bus");
+  const spooledBatches = gauge("qaqpa_node_spooled_batches", "Batches of decision records waiting on the node's disk for the bus");
+  const spoolBytes = gauge("qaqpa_node_spool_bytes", "Bytes of the spool on the node's disk (new batches are dropped at qaqpa_node_spool_max_bytes)");
+  const spoolMaxBytes = gauge("qaqpa_node_spool_max_bytes", "The spool's limit (gatewayNode.spoolMaxBytes)");
+  const dropped = new client.Counter({ name: "qaqpa_node_dropped_records_total", help: "Decision records dropped since the node started because the spool was full", registers: [registry] });
   const server = createServer((req, res) => {
     const h = state();
     if (req.method === "GET" && req.url === "/health") {
@@ -359,30 +368,17 @@ async function startNodeHealth(at: { host: string; port: number }, state: () => 
       return void res.end(JSON.stringify(h));
     }
     if (req.method === "GET" && req.url === "/metrics") {
-      const age = h.createdAt ? Date.parse(h.createdAt) / 1000 : 0;
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      return void res.end(
-        [
-          `# HELP qaqpa_node_snapshot_timestamp_seconds When the snapshot this node serves was compiled (0: none, failing closed)`,
-          `# TYPE qaqpa_node_snapshot_timestamp_seconds gauge`,
-          `qaqpa_node_snapshot_timestamp_seconds ${age}`,
-          `# HELP qaqpa_node_bus_connected Whether the node is connected to the bus`,
-          `# TYPE qaqpa_node_bus_connected gauge`,
-          `qaqpa_node_bus_connected ${h.bus ? 1 : 0}`,
-          `# HELP qaqpa_node_spooled_batches Batches of decision records waiting on the node's disk for the bus`,
-          `# TYPE qaqpa_node_spooled_batches gauge`,
-          `qaqpa_node_spooled_batches ${h.spooled}`,
-          `# HELP qaqpa_node_spool_bytes Bytes of the spool on the node's disk (new batches are dropped at qaqpa_node_spool_max_bytes)`,
-          `# TYPE qaqpa_node_spool_bytes gauge`,
-          `qaqpa_node_spool_bytes ${h.spoolBytes}`,
-          `# HELP qaqpa_node_spool_max_bytes The spool's limit (gatewayNode.spoolMaxBytes)`,
-          `# TYPE qaqpa_node_spool_max_bytes gauge`,
-          `qaqpa_node_spool_max_bytes ${h.spoolMaxBytes}`,
-          `# HELP qaqpa_node_dropped_records_total Decision records dropped since the node started because the spool was full`,
-          `# TYPE qaqpa_node_dropped_records_total counter`,
-          `qaqpa_node_dropped_records_total ${h.droppedRecords}`,
-          "",
-        ].join("\n"),
+      snapshotAt.set(h.createdAt ? Date.parse(h.createdAt) / 1000 : 0);
+      busConnected.set(h.bus ? 1 : 0);
+      spooledBatches.set(h.spooled);
+      spoolBytes.set(h.spoolBytes);
+      spoolMaxBytes.set(h.spoolMaxBytes);
+      // The node keeps the running total itself (it is on /health too); the counter shows it as it stands.
+      dropped.reset();
+      dropped.inc(h.droppedRecords);
+      return void registry.metrics().then(
+        (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
       );
     }
     res.writeHead(404).end();
