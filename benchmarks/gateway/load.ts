@@ -38,9 +38,7 @@ export interface LoadResult {
   requests: number;
   errors: number;
   seconds: number;
-  p50ms: number;
-  p99ms: number;
-  /** Every measured latency, ms, so the parent can merge the percentiles of several generator processes. */
+  /** Every measured latency, ms: the parent takes the percentiles over all generator processes together. */
   latencies: number[];
   firstError?: string;
 }
@@ -211,8 +209,6 @@ if (cfg.idle) {
   clearTimeout(measureTimer);
   clearTimeout(stopTimer);
   const seconds = Math.min(performance.now(), end) - measureFrom;
-  lat.sort((a, b) => a - b);
-  const q = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]! : NaN);
-  const result: LoadResult = { requests: lat.length, errors, seconds: seconds / 1000, p50ms: q(0.5), p99ms: q(0.99), latencies: lat, ...(firstError ? { firstError } : {}) };
+  const result: LoadResult = { requests: lat.length, errors, seconds: seconds / 1000, latencies: lat, ...(firstError ? { firstError } : {}) };
   process.send!({ phase: "done", result }, () => process.disconnect());
 }
