@@ -166,6 +166,8 @@ export const ConfigSchema = Type.Object(
   { additionalProperties: false },
 );
 export type Config = Static<typeof ConfigSchema>;
+/** The `gateway.transparent` section (src/gateway/transparent.ts turns it into the listeners' spec). */
+export type TransparentConfig = Static<typeof TransparentSchema>;
 
 export class ConfigError extends Error {
   override name = "ConfigError";

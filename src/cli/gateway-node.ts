@@ -4,12 +4,12 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, gatewayWorkers, loadConfig } from "../config.js";
+import { ConfigError, gatewayWorkers, loadConfig, type TransparentConfig } from "../config.js";
 import { busConnector, nodeCredential } from "../bus/from-config.js";
 import { startGatewayNode } from "../gateway/node.js";
 import { transparentSpec } from "../gateway/transparent.js";
 
-function transparentLine(tp: { host?: string; http?: number; tls?: number; originalDestination: string; socketActivation?: boolean } | undefined): string {
+function transparentLine(tp: TransparentConfig | undefined): string {
   if (!tp) return "";
   const at = tp.socketActivation ? "the socket units' descriptors" : [tp.http !== undefined ? `http ${tp.host}:${tp.http}` : "", tp.tls !== undefined ? `tls ${tp.host}:${tp.tls}` : ""].filter(Boolean).join(", ");
   return `\n  transparent ${at} (original destination: ${tp.originalDestination})`;

@@ -22,6 +22,7 @@ import { inheritedSockets, TRANSPARENT_HTTP_SOCKET, TRANSPARENT_TLS_SOCKET } fro
 import { parseAuthority } from "../gateway-core/parse/http1-head.js";
 import type { FlowFacts } from "../gateway-core/flow.js";
 import type { PolicySnapshot } from "../gateway-core/snapshot.js";
+import type { TransparentConfig } from "../config.js";
 
 export interface TransparentOptions {
   gateway: Gateway;
@@ -60,7 +61,7 @@ export interface TransparentSpec {
 
 /** The `gateway.transparent` section, with socket activation resolved to this process's inherited descriptors. */
 export function transparentSpec(
-  tp: { host?: string; http?: number; tls?: number; originalDestination: OriginalDestinationMode; socketActivation?: boolean },
+  tp: TransparentConfig,
   env: NodeJS.ProcessEnv = process.env,
 ): TransparentSpec {
   const spec: TransparentSpec = { originalDestination: tp.originalDestination };
