@@ -3,36 +3,26 @@
  * curl through the proxy sees it. p.13 (catalogue identifies the organisation; unknown sources are recorded),
  * category overrides by STS, the what-if simulator agreeing with the proxy, the decision log in the store.
  */
-import { describe, test, before, after } from "node:test";
+import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, readFileSync, existsSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startAllInOne, type Running } from "../../src/app.js";
-import { startOrigins, type Origins } from "../gateway/origin.js";
+import type { Running } from "../../src/app.js";
+import type { Origins } from "../gateway/origin.js";
 import { newBin } from "../api/harness.js";
-import { adminToken, apiClient, curl, loopbackConfig } from "./support.js";
+import { allInOneWithOrigins, curl } from "./support.js";
 
 describe("control plane → gateway", () => {
+  const w = allInOneWithOrigins({ names: ["tools.example", "search.example", "nationalbank.kz"], tmpPrefix: "qaqpa-e2e-" });
+  const api = w.api;
   let dir: string;
   let app: Running;
   let origins: Origins;
-  let token: string;
   let proxy: string;
-  const api = apiClient(() => app, () => token);
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "qaqpa-e2e-"));
-    origins = await startOrigins(["tools.example", "search.example", "nationalbank.kz"]);
-    const cfg = loopbackConfig(dir, { hosts: { "tools.example": ["127.0.0.1"], "search.example": ["127.0.0.1"], "nationalbank.kz": ["127.0.0.1"] }, upstreamCaFiles: [origins.caFile] });
-    app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: "e2e admin password" });
+  before(() => {
+    ({ app, origins } = w);
     proxy = app.urls.proxy;
-    token = await adminToken(app, "e2e admin password", "e2e");
-  });
-  after(async () => {
-    await app.stop();
-    await origins.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir = app.config.dataDir;
   });
 
   test("ok/unknown source is served under the baseline, then identified once the operator adds its prefix", async () => {
@@ -81,7 +71,7 @@ describe("control plane → gateway", () => {
     const rootId = init.json.root.id;
     assert.equal((await api("POST", `/ca/certificates/${rootId}/publish`)).status, 200);
     assert.equal((await api("POST", `/ca/certificates/${rootId}/activate`, { minPublicationLeadDays: 0 })).status, 200);
-    const pem = await (await fetch(app.urls.api + "/ca/root.pem", { headers: { authorization: `Bearer ${token}` } })).text();
+    const pem = await (await fetch(app.urls.api + "/ca/root.pem", { headers: { authorization: `Bearer ${w.token}` } })).text();
     assert.match(pem, /BEGIN CERTIFICATE/);
     const rootFile = join(dir, "root.pem");
     writeFileSync(rootFile, pem);

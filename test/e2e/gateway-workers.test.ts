@@ -3,37 +3,22 @@
  * through the API reaches every worker's snapshot; the decision records and the unknown-source detections the
  * workers see reach the primary's store and JSON-lines log.
  */
-import { describe, test, before, after } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startAllInOne, type Running } from "../../src/app.js";
-import { startOrigins, type Origins } from "../gateway/origin.js";
-import { adminToken, apiClient, curl, loopbackConfig } from "./support.js";
+import { allInOneWithOrigins, curl } from "./support.js";
 
 describe("all-in-one with gateway workers", () => {
-  let dir: string;
-  let app: Running;
-  let origins: Origins;
-  let token: string;
-  const api = apiClient(() => app, () => token);
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "qaqpa-e2e-workers-"));
-    origins = await startOrigins(["tools.example", "search.example"]);
-    const cfg = loopbackConfig(dir, { hosts: { "tools.example": ["127.0.0.1"], "search.example": ["127.0.0.1"] }, upstreamCaFiles: [origins.caFile] });
-    cfg.gateway = { workers: 2 };
-    app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: "e2e admin password" });
-    token = await adminToken(app, "e2e admin password", "e2e");
+  const w = allInOneWithOrigins({
+    names: ["tools.example", "search.example"],
+    tmpPrefix: "qaqpa-e2e-workers-",
+    configure: (cfg) => void (cfg.gateway = { workers: 2 }),
   });
-  after(async () => {
-    await app.stop();
-    await origins.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const api = w.api;
 
   test("ok/API changes reach both workers; their records and detections reach the store", async () => {
+    const { app, origins } = w;
     assert.equal(app.gateway.cluster?.workers, 2);
     const proxy = app.urls.proxy;
     let r = await curl(["-x", proxy, `http://tools.example:${origins.httpPort}/`]);
@@ -54,7 +39,7 @@ describe("all-in-one with gateway workers", () => {
     assert.equal(s.status, 200);
     const total = s.json.byReason.reduce((a: number, x: { count: number }) => a + x.count, 0);
     assert.ok(total >= 7, `every request through the workers reached the store (${total})`);
-    const lines = readFileSync(join(dir, "logs", "decisions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(join(app.config.dataDir, "logs", "decisions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     assert.equal(lines.filter((l) => l.host === "tools.example" && l.path?.startsWith("/w")).length, 6);
     assert.ok(lines.every((l) => l.unknownSource === true), "127.0.0.1 is in no catalogue prefix: an unknown source");
     const metrics = await (await fetch(app.urls.api.replace(/\/api$/, "/metrics"))).text();

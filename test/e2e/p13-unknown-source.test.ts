@@ -5,16 +5,13 @@
  * refuses it → the operator adds the prefix → the address is unblocked and served as its organisation.
  * The scheduler is driven with tick(now) to move through the working days.
  */
-import { describe, test, before, after } from "node:test";
+import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { startAllInOne, type Running } from "../../src/app.js";
-import { startOrigins, type Origins } from "../gateway/origin.js";
+import type { Running } from "../../src/app.js";
+import type { Origins } from "../gateway/origin.js";
 import { newBin } from "../api/harness.js";
-import { adminToken, apiClient, loopbackConfig } from "./support.js";
+import { allInOneWithOrigins } from "./support.js";
 
 function curl(args: string[]): Promise<string> {
   return new Promise((resolve) => {
@@ -26,27 +23,17 @@ function curl(args: string[]): Promise<string> {
 }
 
 describe("p.13 unknown source addresses, end to end", () => {
-  let dir: string;
+  const world = allInOneWithOrigins({ names: ["search.example"], tmpPrefix: "qaqpa-p13-", password: "p13 admin password", tokenName: "p13" });
+  const api = world.api;
   let app: Running;
   let origins: Origins;
-  let token: string;
-  const api = apiClient(() => app, () => token);
   // The unknown source is 127.0.0.2 (curl --interface); 127.0.0.1 stays unrelated.
   const fromUnknown = (path: string) => curl(["--interface", "127.0.0.2", "-x", app.urls.proxy, `http://search.example:${origins.httpPort}${path}`]);
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "qaqpa-p13-"));
-    origins = await startOrigins(["search.example"]);
-    const cfg = loopbackConfig(dir, { hosts: { "search.example": ["127.0.0.1"] } });
-    app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: "p13 admin password" });
-    token = await adminToken(app, "p13 admin password", "p13");
+    ({ app, origins } = world);
     await api("POST", "/categories/overrides", { action: "add", pattern: "search.example", category: "search-engines", reason: "test directory" });
     await app.gateway.refresh();
-  });
-  after(async () => {
-    await app.stop();
-    await origins.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test("ok/detect → notify → block after five working days → catalogue update → unblock", async () => {

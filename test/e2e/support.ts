@@ -1,6 +1,11 @@
+import { before, after } from "node:test";
 import { spawn } from "node:child_process";
-import type { Running } from "../../src/app.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startAllInOne, type Running } from "../../src/app.js";
 import { defaultConfig, type Config } from "../../src/config.js";
+import { startOrigins, type Origins } from "../gateway/origin.js";
 
 /** The all-in-one's configuration for a loopback test: its own data dir, API and proxy on free ports. */
 export function loopbackConfig(dataDir: string, proxy: { hosts?: Record<string, string[]>; upstreamCaFiles?: string[] } = {}): Config {
@@ -41,4 +46,44 @@ export function curl(args: string[]): Promise<{ out: string; err: string }> {
     p.stderr.on("data", (d) => (err += d));
     p.on("close", () => resolve({ out, err }));
   });
+}
+
+/**
+ * The all-in-one on loopback in front of test origins, for the suite it is called in: its before() starts the
+ * origins (`names`, each resolving to 127.0.0.1 unless `hosts` says otherwise), the all-in-one with the origins'
+ * CA trusted upstream and an admin API token; its after() stops both and removes the data dir. `configure`
+ * adjusts the configuration first (workers, transparent listeners). The suite's own before() runs after it.
+ */
+export function allInOneWithOrigins(o: { names: string[]; hosts?: Record<string, string[]>; configure?(cfg: Config, origins: Origins): void; tmpPrefix: string; password?: string; tokenName?: string }) {
+  const password = o.password ?? "e2e admin password";
+  let dir = "";
+  let app: Running | undefined;
+  let origins: Origins | undefined;
+  let token = "";
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), o.tmpPrefix));
+    origins = await startOrigins(o.names);
+    const cfg = loopbackConfig(dir, { hosts: o.hosts ?? Object.fromEntries(o.names.map((n) => [n, ["127.0.0.1"]])), upstreamCaFiles: [origins.caFile] });
+    o.configure?.(cfg, origins);
+    app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: password });
+    token = await adminToken(app, password, o.tokenName);
+  });
+  after(async () => {
+    await app?.stop();
+    await origins?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  const world = {
+    get app(): Running {
+      return app!;
+    },
+    get origins(): Origins {
+      return origins!;
+    },
+    get token(): string {
+      return token;
+    },
+    api: apiClient(() => app!, () => token),
+  };
+  return world;
 }

@@ -4,38 +4,30 @@
  * The listeners bind 127.0.0.9 on the origins' port numbers (local-address strategy, as under TPROXY). With
  * `gateway.workers: 2` they bind 127.0.0.12 in each worker, and what the workers decide reaches the primary.
  */
-import { describe, test, before, after } from "node:test";
+import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { startAllInOne, type Running } from "../../src/app.js";
-import { startOrigins, type Origins } from "./origin.js";
-import { adminToken, apiClient, loopbackConfig } from "../e2e/support.js";
+import type { Running } from "../../src/app.js";
+import type { Origins } from "./origin.js";
+import { allInOneWithOrigins } from "../e2e/support.js";
 import { run } from "./world.js";
 
 const TP = "127.0.0.9";
 
 describe("all-in-one with transparent listeners", () => {
-  let dir: string;
+  const w = allInOneWithOrigins({
+    names: ["search.example", "nationalbank.kz"],
+    hosts: { "search.example": ["127.0.0.1", TP], "nationalbank.kz": ["127.0.0.1", TP] },
+    configure: (cfg, origins) => void (cfg.gateway = { ...cfg.gateway, transparent: { host: TP, http: origins.httpPort, tls: origins.httpsPort, originalDestination: "local-address" } }),
+    tmpPrefix: "qaqpa-tp-",
+    password: "transparent admin password",
+    tokenName: "tp",
+  });
   let app: Running;
   let origins: Origins;
-
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "qaqpa-tp-"));
-    origins = await startOrigins(["search.example", "nationalbank.kz"]);
-    const cfg = loopbackConfig(dir, { hosts: { "search.example": ["127.0.0.1", TP], "nationalbank.kz": ["127.0.0.1", TP] }, upstreamCaFiles: [origins.caFile] });
-    cfg.gateway = { ...cfg.gateway, transparent: { host: TP, http: origins.httpPort, tls: origins.httpsPort, originalDestination: "local-address" } };
-    app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: "transparent admin password" });
-    const token = await adminToken(app, "transparent admin password", "tp");
-    const r = await fetch(app.urls.api + "/categories/overrides", { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ action: "add", pattern: "search.example", category: "search-engines", reason: "test destination" }) });
-    assert.equal(r.status, 201);
+    ({ app, origins } = w);
+    assert.equal((await w.api("POST", "/categories/overrides", { action: "add", pattern: "search.example", category: "search-engines", reason: "test destination" })).status, 201);
     await app.gateway.refresh(true);
-  });
-  after(async () => {
-    await app.stop();
-    await origins.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const curl = (name: string, port: number, args: string[]) => run("curl", ["-sS", "--max-time", "10", "--resolve", `${name}:${port}:${TP}`, "-w", "\n%{http_code}", ...args]);
@@ -63,27 +55,22 @@ describe("all-in-one with transparent listeners", () => {
 
 describe("all-in-one with transparent listeners in two cluster workers", () => {
   const TPW = "127.0.0.12";
-  let dir: string;
+  // elsewhere.example resolves, but not to the address the clients dial: naming it there is a forgery.
+  const w = allInOneWithOrigins({
+    names: ["search.example", "nationalbank.kz", "elsewhere.example"],
+    hosts: { "search.example": ["127.0.0.1", TPW], "nationalbank.kz": ["127.0.0.1", TPW], "elsewhere.example": ["127.0.0.1"] },
+    configure: (cfg, origins) => void (cfg.gateway = { workers: 2, transparent: { host: TPW, http: origins.httpPort, tls: origins.httpsPort, originalDestination: "local-address" } }),
+    tmpPrefix: "qaqpa-tpw-",
+    password: "transparent workers password",
+    tokenName: "tpw",
+  });
+  const api = w.api;
   let app: Running;
   let origins: Origins;
-  let token: string;
-  const api = apiClient(() => app, () => token);
-
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "qaqpa-tpw-"));
-    origins = await startOrigins(["search.example", "nationalbank.kz", "elsewhere.example"]);
-    // elsewhere.example resolves, but not to the address the clients dial: naming it there is a forgery.
-    const cfg = loopbackConfig(dir, { hosts: { "search.example": ["127.0.0.1", TPW], "nationalbank.kz": ["127.0.0.1", TPW], "elsewhere.example": ["127.0.0.1"] }, upstreamCaFiles: [origins.caFile] });
-    cfg.gateway = { workers: 2, transparent: { host: TPW, http: origins.httpPort, tls: origins.httpsPort, originalDestination: "local-address" } };
-    app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: "transparent workers password" });
-    token = await adminToken(app, "transparent workers password", "tpw");
+    ({ app, origins } = w);
     assert.equal((await api("POST", "/categories/overrides", { action: "add", pattern: "search.example", category: "search-engines", reason: "test destination" })).status, 201);
     await app.gateway.refresh(true);
-  });
-  after(async () => {
-    await app.stop();
-    await origins.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const curl = (name: string, port: number, args: string[]) => run("curl", ["-sS", "--max-time", "10", "--interface", "127.0.0.1", "--resolve", `${name}:${port}:${TPW}`, "-w", "\n%{http_code}", ...args]);
