@@ -3,7 +3,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, mkdirSync } from "node:fs";
-import { loadConfig } from "../config.js";
+import { loadConfig, type Config } from "../config.js";
 import { probeMilter, type EngineName, type Engines } from "../mail/engines/milter.js";
 
 export interface Check {
@@ -26,8 +26,10 @@ export async function collectChecks(): Promise<Check[]> {
 
   let cfgOk = true;
   let cfgDetail = "";
+  // Read once: the mail and bus checks below look at their sections of the same configuration.
+  let config: Config | null = null;
   try {
-    const cfg = loadConfig();
+    const cfg = (config = loadConfig());
     cfgDetail = cfg.databaseUrl ? "PostgreSQL store" : `embedded store in ${cfg.dataDir}`;
     if (!cfg.databaseUrl) {
       mkdirSync(cfg.dataDir, { recursive: true });
@@ -48,8 +50,8 @@ export async function collectChecks(): Promise<Check[]> {
   checks.push({ name: "openssl", ok: openssl.ok, detail: openssl.out, fix: "apt-get install openssl", required: false });
   const curl = which("curl");
   checks.push({ name: "curl", ok: curl.ok, detail: curl.out, fix: "apt-get install curl", required: false });
-  checks.push(...(await mailChecks()));
-  checks.push(...(await busChecks()));
+  checks.push(...(await mailChecks(config?.mail)));
+  checks.push(...(await busChecks(config?.bus)));
   const chromium = which("chromium");
   checks.push({ name: "chromium (portal browser tests)", ok: chromium.ok, detail: chromium.ok ? chromium.out : "not installed", fix: "apt-get install chromium", required: false });
   const squid = which("squid", ["-v"]);
@@ -58,15 +60,10 @@ export async function collectChecks(): Promise<Check[]> {
 }
 
 /** The multi-node bus: the configured NATS servers with JetStream (required when `bus` is configured). */
-async function busChecks(): Promise<Check[]> {
+async function busChecks(bus: Config["bus"]): Promise<Check[]> {
   const server = which("nats-server", ["--version"]);
   const checks: Check[] = [{ name: "nats-server (multi-node tests)", ok: server.ok, detail: server.ok ? server.out : "not installed", fix: "apt-get install nats-server", required: false }];
-  let bus;
-  try {
-    bus = loadConfig().bus;
-  } catch {
-    return checks; // reported by the configuration check
-  }
+  // No bus section, or a configuration that does not load (reported by the configuration check).
   if (!bus) return checks;
   const { probeNats } = await import("../bus/nats.js");
   try {
@@ -82,16 +79,9 @@ async function busChecks(): Promise<Check[]> {
  * The mail gateway: Postfix (commands, version with maillog_file, the postfix account, root to start a
  * private instance) and mailauth. Required only when `mail` is configured.
  */
-async function mailChecks(): Promise<Check[]> {
-  let configured = false;
-  let engines: Engines = {};
-  try {
-    const mail = loadConfig().mail;
-    configured = mail !== undefined;
-    engines = mail?.engines ?? {};
-  } catch {
-    configured = false;
-  }
+async function mailChecks(mail: Config["mail"]): Promise<Check[]> {
+  const configured = mail !== undefined;
+  const engines: Engines = mail?.engines ?? {};
   const { checkPostfix } = await import("../mail/postfix/instance.js");
   const pf = await checkPostfix();
   const out: Check[] = [
