@@ -21,7 +21,7 @@ import { Problem } from "../contract/problem.js";
 import { DOCUMENTS, EVENT_DATA, SECRET_FIELDS, type ApplicationQuery, type ApplicationView as ApiView } from "../contract/applications.js";
 import { scopeOf, systemPrincipal, type Principal } from "../domain/authz.js";
 import { canonicalJson } from "../domain/audit-chain.js";
-import { civilDateOf, type Calendar } from "../domain/working-days/index.js";
+import { addCalendarDays, civilDateOf, startOfCivilDay, type Calendar } from "../domain/working-days/index.js";
 import {
   WORKFLOWS,
   NUMBER_PREFIX,
@@ -566,8 +566,8 @@ export async function applicationStats(ctx: Ctx, from: string, to: string) {
   const byKind = await ctx.tx
     .selectFrom("application")
     .select(["kind", "state", (eb) => eb.fn.countAll<number>().as("count")])
-    .where("submitted_at", ">=", new Date(`${from}T00:00:00+05:00`))
-    .where("submitted_at", "<", new Date(`${to}T24:00:00+05:00`))
+    .where("submitted_at", ">=", startOfCivilDay(from))
+    .where("submitted_at", "<", startOfCivilDay(addCalendarDays(to, 1)))
     .groupBy(["kind", "state"])
     .orderBy("kind")
     .orderBy("state")
@@ -584,7 +584,7 @@ export async function applicationStats(ctx: Ctx, from: string, to: string) {
   const count = (s: string) => Number(rq.find((x) => x.state === s)?.count ?? 0);
   const decidedInTime = await sql<{ n: number }>`
     select count(*)::int as n from application a join application_event e on e.application_id = a.id and e.type = 'decided'
-    where a.kind = 'recategorisation' and a.submitted_at >= ${new Date(`${from}T00:00:00+05:00`)} and a.submitted_at < ${new Date(`${to}T24:00:00+05:00`)}
+    where a.kind = 'recategorisation' and a.submitted_at >= ${startOfCivilDay(from)} and a.submitted_at < ${startOfCivilDay(addCalendarDays(to, 1))}
       and not exists (select 1 from application_event o where o.application_id = a.id and o.type = 'deadline-overdue')
   `.execute(ctx.tx);
   return {

@@ -12,6 +12,7 @@ import { PolicySnapshot, type OrganisationInput, type PolicyException, type Acce
 import { buildCategoryDatabase, type BuildResult } from "../categories/database.js";
 import type { CategoryEntry, CategoryList } from "../categories/entry.js";
 import { isCategoryId, type CategoryId } from "../categories/taxonomy.js";
+import { addCalendarDays, civilDateOf, startOfCivilDay } from "../domain/working-days/index.js";
 import type { FlowProtocol } from "../gateway-core/parse/first-bytes.js";
 
 /** What a p.15-2 service kind opens: its categories (by destination) and its protocols (inside tunnels). */
@@ -61,7 +62,8 @@ export async function compileSnapshot(
 ): Promise<PolicySnapshot> {
   const orgs = await db.selectFrom("organisation").select(["id", "bin", "name_en", "status"]).orderBy("id").execute();
   const prefixes = await db.selectFrom("catalogue_prefix").select(["organisation_id", "prefix"]).orderBy("prefix").execute();
-  const today = opts.now.toISOString().slice(0, 10);
+  // Terms are Almaty civil dates: between 19:00 and 24:00 UTC the UTC date is a day behind.
+  const today = civilDateOf(opts.now);
   const policies = await db.selectFrom("access_policy").selectAll().where("status", "=", "active").where("valid_to", ">=", today).orderBy("valid_from").execute();
   const exceptions = await db.selectFrom("policy_exception").selectAll().where("status", "=", "active").where("expires_on", ">=", today).execute();
   const blocked = await db.selectFrom("unknown_source").select("address").where("state", "=", "blocked").execute();
@@ -79,9 +81,9 @@ export async function compileSnapshot(
       denyCategories: [],
       allowDestinations: [],
       sourceNetworks: p.networks,
-      validFrom: `${p.valid_from}T00:00:00+05:00`,
+      validFrom: startOfCivilDay(p.valid_from).toISOString(),
       // valid_to is the last civil day in force (Asia/Almaty): the policy ends at the start of the next day.
-      validUntil: new Date(Date.parse(`${p.valid_to}T00:00:00+05:00`) + 86_400_000).toISOString(),
+      validUntil: startOfCivilDay(addCalendarDays(p.valid_to, 1)).toISOString(),
       allowUncategorised: p.categories.includes("uncategorised"),
     });
   }
@@ -97,7 +99,7 @@ export async function compileSnapshot(
     }
     exceptionsOf.set(e.organisation_id, [
       ...(exceptionsOf.get(e.organisation_id) ?? []),
-      { id: e.id, categories: [...cats], protocols: [...protos], destinations: e.destinations, validUntil: new Date(Date.parse(`${e.expires_on}T00:00:00+05:00`) + 86_400_000).toISOString() },
+      { id: e.id, categories: [...cats], protocols: [...protos], destinations: e.destinations, validUntil: startOfCivilDay(addCalendarDays(e.expires_on, 1)).toISOString() },
     ]);
   }
   const organisations: OrganisationInput[] = orgs.map((o) => ({

@@ -18,6 +18,7 @@ import { inTx } from "../../src/services/context.js";
 import { mailDisconnectionOnStatusChange, recordEvent, submitApplication } from "../../src/services/applications.js";
 import { blockedSources, recordDetections, reconcileUnknownSources } from "../../src/services/unknown-sources.js";
 import { gatewayPolicies } from "../../src/services/policies.js";
+import { buildCategoriesFromStore, compileSnapshot } from "../../src/services/policy-snapshot.js";
 import { incidentFromEmail } from "../../src/services/incidents.js";
 import { systemPrincipal, type Principal } from "../../src/domain/authz.js";
 
@@ -112,6 +113,15 @@ describe("workflows on the store, driven by a fake clock", () => {
     await as(sts, almaty("2026-03-10T12:00:00"), (ctx) => recordEvent(ctx, app.id, { type: "applied" }));
     const inForce = await gatewayPolicies(w.store.db, almaty("2026-06-01T12:00:00"));
     assert.deepEqual(inForce.accessPolicies.map((p) => [p.categories, p.networks, p.validFrom, p.validTo]), [[["news"], ["10.1.0.0/24"], "2026-03-10", "2027-03-09"]]);
+    // The gateway's snapshot keeps Almaty days too: half an hour into the term's first and last Almaty days the
+    // UTC date is still the day before, and neither may shift the term by a day.
+    const categories = await buildCategoriesFromStore(w.store.db);
+    const policyAt = async (at: Date) => (await compileSnapshot(w.store.db, { hosts: {}, categories, now: at })).organisations.find((o) => o.id === w.ids.orgA)?.policy ?? null;
+    assert.equal(await policyAt(almaty("2026-03-09T23:30:00")), null, "not before its first day");
+    const first = await policyAt(almaty("2026-03-10T00:30:00"));
+    assert.deepEqual([first?.validFrom, first?.validUntil], ["2026-03-09T19:00:00.000Z", "2027-03-09T19:00:00.000Z"], "in force from Almaty midnight, the day after its last day");
+    assert.notEqual(await policyAt(almaty("2027-03-09T23:30:00")), null, "in force on its last day");
+    assert.equal(await policyAt(almaty("2027-03-10T00:30:00")), null, "not after its last day");
     await tickAt(almaty("2027-03-02T00:00:00"));
     await tickAt(almaty("2027-03-03T00:00:00"));
     const notices = await mails(new RegExp(`${app.number}: the access policy lapses`));
