@@ -22,6 +22,7 @@ import { createResolver } from "./resolver.js";
 import { startTransparent, type TransparentListeners, type TransparentSpec } from "./transparent.js";
 import { decisionLogRow, jsonLinesSink, type DecisionRecord, type DecisionSink } from "./decision-log.js";
 import { buildCategoriesFromStore, compileSnapshot, type CategoryCache } from "../services/policy-snapshot.js";
+import { civilDateOf } from "../domain/working-days/index.js";
 
 export interface Detection {
   address: string;
@@ -89,32 +90,43 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
   let categories: CategoryCache | null = null;
   let fingerprint = "";
   let lastError: string | null = null;
-  let refreshing: Promise<void> | null = null;
+  // A refresh asked for while one runs is queued behind it rather than joined: the running one may have read
+  // the audit head before the change its caller just made, and a caller of refresh() expects to see that change.
+  let chain: Promise<void> = Promise.resolve();
+  let queued: Promise<void> | null = null;
+  let queuedForce = false;
   let cluster: GatewayCluster | null = null;
 
-  const refresh = async (force = false) => {
-    if (refreshing) return refreshing;
-    refreshing = (async () => {
-      try {
-        const head = await o.db.selectFrom("audit_head").select("seq").where("id", "=", 1).executeTakeFirst();
-        const now = new Date();
-        const fp = `${head?.seq ?? 0}|${now.toISOString().slice(0, 10)}`;
-        if (!force && fp === fingerprint && current) return;
-        categories = await buildCategoriesFromStore(o.db, categories);
-        const next = await compileSnapshot(o.db, { hosts: o.hosts, categories, now });
-        // Workers swap first, so that what the runtime reports is what every worker runs.
-        await cluster?.publish(next);
-        current = next;
-        fingerprint = fp;
-        lastError = null;
-        m.snapshotAge.set(Date.parse(current.createdAt) / 1000);
-      } catch (e) {
-        lastError = (e as Error).message;
-      } finally {
-        refreshing = null;
-      }
-    })();
-    return refreshing;
+  const refreshOnce = async (force: boolean) => {
+    try {
+      const head = await o.db.selectFrom("audit_head").select("seq").where("id", "=", 1).executeTakeFirst();
+      const now = new Date();
+      // The Almaty date, so that terms starting or ending at local midnight take effect then.
+      const fp = `${head?.seq ?? 0}|${civilDateOf(now)}`;
+      if (!force && fp === fingerprint && current) return;
+      categories = await buildCategoriesFromStore(o.db, categories);
+      const next = await compileSnapshot(o.db, { hosts: o.hosts, categories, now });
+      // Workers swap first, so that what the runtime reports is what every worker runs.
+      await cluster?.publish(next);
+      current = next;
+      fingerprint = fp;
+      lastError = null;
+      m.snapshotAge.set(Date.parse(current.createdAt) / 1000);
+    } catch (e) {
+      lastError = (e as Error).message;
+    }
+  };
+  const refresh = (force = false): Promise<void> => {
+    queuedForce ||= force;
+    if (queued) return queued;
+    queued = chain.then(() => {
+      const f = queuedForce;
+      queued = null;
+      queuedForce = false;
+      return refreshOnce(f);
+    });
+    chain = queued;
+    return queued;
   };
 
   let pending: DecisionRecord[] = [];
