@@ -26,6 +26,15 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   fi
 fi
 
+# The SO_ORIGINAL_DST addon for transparent REDIRECT listeners (Linux only; the gateway falls back to reading
+# /proc/net/nf_conntrack without it, and the transparent-mode test says so).
+if [ "$(uname -s)" = Linux ]; then
+  addon=native/original-dst/build/Release/original_dst.node
+  if [ ! -f "$addon" ] || [ native/original-dst/original_dst.c -nt "$addon" ]; then
+    npm run --silent build:native >/dev/null || echo "warning: the SO_ORIGINAL_DST addon did not build (see: npm run build:native)" >&2
+  fi
+fi
+
 # The two-engine store tests need PostgreSQL: start the local cluster if it is installed but stopped.
 if command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   ver=$(ls /etc/postgresql 2>/dev/null | head -1)

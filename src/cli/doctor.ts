@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, mkdirSync } from "node:fs";
 import { loadConfig, type Config } from "../config.js";
+import { originalDstBinding } from "../gateway/original-destination.js";
 import { probeMilter, type EngineName, type Engines } from "../mail/engines/milter.js";
 
 export interface Check {
@@ -17,6 +18,21 @@ export interface Check {
 function which(cmd: string, args: string[] = ["--version"]): { ok: boolean; out: string } {
   const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 5000 });
   return { ok: r.status === 0, out: (r.stdout || r.stderr || "").split("\n")[0]!.trim() };
+}
+
+/**
+ * How a REDIRECT listener learns the original destination: the SO_ORIGINAL_DST addon, or the slower
+ * /proc/net/nf_conntrack fallback (which works, more slowly and only with a permission to read the table).
+ */
+function originalDestinationCheck(): Check {
+  const binding = originalDstBinding();
+  return {
+    name: "SO_ORIGINAL_DST addon (transparent REDIRECT)",
+    ok: binding !== null,
+    detail: binding ? "built: the original destination is one getsockopt per connection" : "not built: REDIRECT listeners read /proc/net/nf_conntrack per connection",
+    fix: "npm run build:native (needs g++, make and python3)",
+    required: false,
+  };
 }
 
 export async function collectChecks(): Promise<Check[]> {
@@ -52,6 +68,7 @@ export async function collectChecks(): Promise<Check[]> {
   checks.push({ name: "curl", ok: curl.ok, detail: curl.out, fix: "apt-get install curl", required: false });
   checks.push(...(await mailChecks(config?.mail)));
   checks.push(...(await busChecks(config?.bus)));
+  checks.push(originalDestinationCheck());
   const chromium = which("chromium");
   checks.push({ name: "chromium (portal browser tests)", ok: chromium.ok, detail: chromium.ok ? chromium.out : "not installed", fix: "apt-get install chromium", required: false });
   const squid = which("squid", ["-v"]);

@@ -6,14 +6,18 @@
  *    where the kernel hands the listener the connection with the original destination as its local address
  *    (and what the loopback tests do by binding listeners to 127.0.0.x).
  *  - `conntrack`: for REDIRECT/DNAT, the local address is the gateway's own; the original tuple is in the
- *    connection-tracking table, which the kernel exposes as text in /proc/net/nf_conntrack. The entry whose
- *    original source is the client and whose reply source port is the listener's gives the original destination.
+ *    connection-tracking table. The kernel gives it for one socket through getsockopt(SO_ORIGINAL_DST), which
+ *    the small addon in native/original-dst binds (Node has no binding of its own): one system call, no
+ *    privilege, whatever the table's size. Where the addon was not built, the table is read as text from
+ *    /proc/net/nf_conntrack: the entry whose original source is the client and whose reply source port is the
+ *    listener's gives the original destination — time in proportion to the table, on every new connection.
  *
  * The rules that go with each are in docs/operations.md ("Transparent mode").
  */
 import { createReadStream } from "node:fs";
+import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
-import type net from "node:net";
+import net from "node:net";
 
 export interface Destination {
   readonly ip: string;
@@ -74,29 +78,87 @@ function matchLine(line: string, c: { clientIp: string; clientPort: number; list
   return { ip: orig.dst, port };
 }
 
-export function conntrack(file = "/proc/net/nf_conntrack"): OriginalDestination {
+/** The SO_ORIGINAL_DST binding (native/original-dst). */
+export interface OriginalDstBinding {
+  /** Null when the socket has no conntrack entry; throws on any other failure. */
+  originalDestination(fd: number, ipv6: boolean): Destination | null;
+}
+
+let loaded: OriginalDstBinding | null | undefined;
+/** The addon, or null where it was not built (not Linux, no compiler): then the text table is read. */
+export function originalDstBinding(): OriginalDstBinding | null {
+  if (loaded === undefined) {
+    try {
+      const m = createRequire(import.meta.url)("../../native/original-dst/index.cjs") as { binding: OriginalDstBinding | null };
+      loaded = m.binding;
+    } catch {
+      loaded = null;
+    }
+  }
+  return loaded;
+}
+
+/** The socket's file descriptor: Node keeps it on the TCP handle, on POSIX systems. */
+function fdOf(socket: net.Socket): number | null {
+  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  return typeof fd === "number" && fd >= 0 ? fd : null;
+}
+
+export interface ConntrackOptions {
+  /** The text table to read instead of asking the kernel for the socket's entry (tests, or no addon). */
+  file?: string;
+  /** Defaults to the built addon; null forces the text table. */
+  binding?: OriginalDstBinding | null;
+}
+
+export interface ConntrackDestination extends OriginalDestination {
+  /** How the entry is read: one getsockopt per connection, or a scan of the text table. */
+  readonly source: "getsockopt" | "proc";
+}
+
+export function conntrack(o: ConntrackOptions = {}): ConntrackDestination {
+  const binding = o.file !== undefined ? (o.binding ?? null) : o.binding === undefined ? originalDstBinding() : o.binding;
+  const file = o.file ?? "/proc/net/nf_conntrack";
+  const fromTable = async (socket: net.Socket): Promise<Destination | null> => {
+    const clientIp = unmapped(socket.remoteAddress ?? "");
+    if (!clientIp || !socket.remotePort || !socket.localPort) return null;
+    // Streamed line by line and stopped at the match: the table can be large, and a new entry is near its end
+    // as often as its start.
+    const c = { clientIp, clientPort: socket.remotePort, listenerPort: socket.localPort };
+    const input = createReadStream(file, { encoding: "utf8", highWaterMark: 64 * 1024 });
+    const lines = createInterface({ input, crlfDelay: Infinity });
+    try {
+      for await (const line of lines) {
+        const d = matchLine(line, c);
+        if (d) return d;
+      }
+    } catch {
+      return null; // no table (module not loaded, no permission): no destination, the flow is refused
+    } finally {
+      lines.close();
+      input.destroy();
+    }
+    return null;
+  };
+  const fromSocket = (socket: net.Socket, b: OriginalDstBinding): Destination | null => {
+    const fd = fdOf(socket);
+    if (fd === null || !socket.localAddress) return null;
+    let d: Destination | null;
+    try {
+      d = b.originalDestination(fd, net.isIPv6(unmapped(socket.localAddress)));
+    } catch {
+      return null; // no netfilter, or the socket is gone: no destination, the flow is refused
+    }
+    return d && { ip: unmapped(d.ip), port: d.port };
+  };
   return {
     mode: "conntrack",
+    source: binding ? "getsockopt" : "proc",
     async of(socket) {
-      const clientIp = unmapped(socket.remoteAddress ?? "");
-      if (!clientIp || !socket.remotePort || !socket.localPort) return null;
-      // Streamed line by line and stopped at the match: the table can be large, and a new entry is near its end
-      // as often as its start.
-      const c = { clientIp, clientPort: socket.remotePort, listenerPort: socket.localPort };
-      const input = createReadStream(file, { encoding: "utf8", highWaterMark: 64 * 1024 });
-      const lines = createInterface({ input, crlfDelay: Infinity });
-      try {
-        for await (const line of lines) {
-          const d = matchLine(line, c);
-          if (d) return d;
-        }
-      } catch {
-        return null; // no table (module not loaded, no permission): no destination, the flow is refused
-      } finally {
-        lines.close();
-        input.destroy();
-      }
-      return null;
+      const d = binding ? fromSocket(socket, binding) : await fromTable(socket);
+      // A connection made to the listener itself was not redirected: its "original destination" is the listener.
+      if (d && d.ip === unmapped(socket.localAddress ?? "") && d.port === socket.localPort) return null;
+      return d;
     },
   };
 }

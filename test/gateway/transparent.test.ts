@@ -141,8 +141,8 @@ describe("original destination", () => {
     try {
       const file = join(dir, "nf_conntrack");
       writeFileSync(file, `ipv4     2 tcp      6 300 ESTABLISHED src=127.0.0.1 dst=198.51.100.20 sport=${client.localPort} dport=443 src=127.0.0.9 dst=127.0.0.1 sport=${listenerPort} dport=${client.localPort} [ASSURED] mark=0 use=1\n`);
-      assert.deepEqual(await conntrack(file).of(s), { ip: "198.51.100.20", port: 443 });
-      assert.equal(await conntrack(join(dir, "missing")).of(s), null, "no table, no destination: refused");
+      assert.deepEqual(await conntrack({ file }).of(s), { ip: "198.51.100.20", port: 443 });
+      assert.equal(await conntrack({ file: join(dir, "missing") }).of(s), null, "no table, no destination: refused");
       assert.deepEqual(await localAddress.of(s), { ip: "127.0.0.9", port: listenerPort });
     } finally {
       client.destroy();
