@@ -9,17 +9,22 @@
  */
 import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { Gateway } from "../../src/gateway/proxy.js";
-import { startGatewayCluster, type GatewayCluster } from "../../src/gateway/cluster.js";
-import { createResolver } from "../../src/gateway/resolver.js";
-import { jsonLinesSink } from "../../src/gateway/decision-log.js";
-import { createSealer } from "../../src/secrets/sealer.js";
-import { CaAuthority, createIntermediate, createRoot, generateLeafKeys, openLeafKeys } from "../../src/ca/authority/index.js";
-import { FileKeyIssuer } from "../../src/ca/issuers/file-key.js";
-import { LeafCache, epochOf } from "../../src/ca/leaf.js";
-import { toPem } from "../../src/ca/x509.js";
-import { buildCategoryDatabase, type CategoryEntry, type CategoryId } from "../../src/categories/index.js";
-import { PolicySnapshot, type OrganisationInput } from "../../src/gateway-core/snapshot.js";
+import type { GatewayCluster } from "../../src/gateway/cluster.js";
+import type { CategoryEntry, CategoryId } from "../../src/categories/index.js";
+import type { OrganisationInput } from "../../src/gateway-core/snapshot.js";
+import { product } from "./product.js";
+
+const { Gateway } = await product<typeof import("../../src/gateway/proxy.js")>("gateway/proxy.js");
+const { startGatewayCluster } = await product<typeof import("../../src/gateway/cluster.js")>("gateway/cluster.js");
+const { createResolver } = await product<typeof import("../../src/gateway/resolver.js")>("gateway/resolver.js");
+const { jsonLinesSink } = await product<typeof import("../../src/gateway/decision-log.js")>("gateway/decision-log.js");
+const { createSealer } = await product<typeof import("../../src/secrets/sealer.js")>("secrets/sealer.js");
+const { CaAuthority, createIntermediate, createRoot, generateLeafKeys, openLeafKeys } = await product<typeof import("../../src/ca/authority/index.js")>("ca/authority/index.js");
+const { FileKeyIssuer } = await product<typeof import("../../src/ca/issuers/file-key.js")>("ca/issuers/file-key.js");
+const { LeafCache, epochOf } = await product<typeof import("../../src/ca/leaf.js")>("ca/leaf.js");
+const { toPem } = await product<typeof import("../../src/ca/x509.js")>("ca/x509.js");
+const { buildCategoryDatabase } = await product<typeof import("../../src/categories/index.js")>("categories/index.js");
+const { PolicySnapshot } = await product<typeof import("../../src/gateway-core/snapshot.js")>("gateway-core/snapshot.js");
 
 export interface QaqpaConfig {
   originCaFile: string;

@@ -11,6 +11,7 @@
  *   npm run bench:gateway -- --cpu-prof /tmp/prof           # qaqpa (and its workers) write V8 CPU profiles there
  *   npm run bench:gateway -- --loaders 1                    # one load-generator process instead of two
  *   npm run bench:gateway -- --repeat 3                     # each row three times, interleaved; the median is reported
+ *   npm run bench:gateway -- --from-source                  # qaqpa from the TypeScript sources (tsx), not the build
  *
  * Every peer runs with its own configuration, pid and log files in a temporary directory, on free loopback
  * ports; every process the bench starts is killed at the end. Missing peers (squid, nginx, wrk, mitmdump) are
@@ -58,6 +59,8 @@ const CPU_PROF = (() => {
   const i = argv.indexOf("--cpu-prof");
   return i >= 0 ? argv[i + 1]! : null;
 })();
+// qaqpa runs from its compiled build (dist/, built below), as `npm start` runs it; see product.ts.
+const FROM_SOURCE = argv.includes("--from-source");
 const wantRow = (k: string) => !ONLY_ROWS || ONLY_ROWS.includes(k);
 const wantIdle = () => !ONLY_ROWS || ONLY_ROWS.includes("idle");
 
@@ -260,6 +263,7 @@ async function startQaqpa(dir: string, origin: Origin, domains = DOMAINS): Promi
   const c = track(
     fork(join(HERE, "qaqpa.ts"), [JSON.stringify({ originCaFile: origin.caFile, rootPemFile, logFile: join(d, "decisions.jsonl"), domains, originNames: [ORIGIN, PROTECTED], workers: WORKERS, scheduling: SCHED })], {
       execArgv: ["--import", "tsx", ...(CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`] : [])],
+      env: { ...process.env, QAQPA_BENCH_FROM_SOURCE: FROM_SOURCE ? "1" : "0" },
       cwd: ROOT,
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     }),
@@ -575,6 +579,10 @@ try {
   peerMitm = ensurePeers().mitm;
   const squidVersion = /Version ([\d.]+)/.exec(sh("squid", ["-v"]))?.[1] ?? "?";
   console.log(`load average at start: ${load0.map((x) => x.toFixed(2)).join(" ")}; ${cpus().length} CPUs; node ${process.version}; squid ${squidVersion}`);
+  if (!FROM_SOURCE && (!ONLY_PROXIES || ONLY_PROXIES.includes("qaqpa"))) {
+    console.log("qaqpa: building dist/ (npm run build)…");
+    sh("npm", ["run", "--silent", "build"], { cwd: ROOT });
+  }
   origin = await startOrigin(dir);
   const starters: [Proxy["name"], (d: string, o: Origin) => Promise<Proxy>][] = [
     ["qaqpa", startQaqpa],
