@@ -49,6 +49,18 @@ export interface ForwardTunnel {
   tlsFacts?: FlowFacts["tls"];
 }
 
+/**
+ * A transparent HTTP connection: origin-form requests named by their Host, which must resolve to the address
+ * the client really dialled (`original`), so a forged Host cannot carry a request to another server.
+ */
+export interface ForwardTransparent {
+  original: { ip: string; port: number };
+}
+
+/** Where a connection's requests arrive: the explicit proxy's listener (null), a tunnel, a transparent listener. */
+export type ForwardVia = ForwardTunnel | ForwardTransparent | null;
+const isTunnel = (v: ForwardVia): v is ForwardTunnel => v !== null && "host" in v;
+
 export const HOP_BY_HOP = new Set(["connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
 export const CERT_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|SIGNATURE_FAILURE|DEPTH_ZERO/;
 const KEEP_ALIVE_MS = 5_000;
@@ -198,17 +210,18 @@ export class UpstreamPool {
 type Exchange = { keep: boolean };
 
 /** A request the raw path leaves to node:http. */
-function unusual(head: RequestHead, tunnel: ForwardTunnel | null): boolean {
+function unusual(head: RequestHead, via: ForwardVia): boolean {
   if (head.version !== "1.1" || head.expect !== null || head.upgrade !== null) return true;
-  return tunnel ? head.targetForm !== "origin" : head.targetForm !== "absolute";
+  return via ? head.targetForm !== "origin" : head.targetForm !== "absolute";
 }
 
 /**
- * Serves HTTP/1.1 requests on `client` until it closes. `tunnel` is the CONNECT or bumped connection the
- * requests arrive on (null for the explicit proxy's own listener, where requests are absolute-form).
+ * Serves HTTP/1.1 requests on `client` until it closes. `via` is the CONNECT or bumped connection the requests
+ * arrive on, or the transparent listener's original destination (null for the explicit proxy's own listener,
+ * where requests are absolute-form).
  */
-export function serveHttp1(client: Duplex, initial: Buffer, tunnel: ForwardTunnel | null, sourceIp: string, host: ForwardHost, pool: UpstreamPool, handOff: HandOff): void {
-  new ClientConnection(client, initial, tunnel, sourceIp, host, pool, handOff);
+export function serveHttp1(client: Duplex, initial: Buffer, via: ForwardVia, sourceIp: string, host: ForwardHost, pool: UpstreamPool, handOff: HandOff): void {
+  new ClientConnection(client, initial, via, sourceIp, host, pool, handOff);
 }
 
 class ClientConnection {
@@ -226,7 +239,7 @@ class ClientConnection {
   constructor(
     readonly client: Duplex,
     initial: Buffer,
-    readonly tunnel: ForwardTunnel | null,
+    readonly via: ForwardVia,
     readonly sourceIp: string,
     readonly host: ForwardHost,
     readonly pool: UpstreamPool,
@@ -285,8 +298,8 @@ class ClientConnection {
     }
     this.#clearTimer();
     if (r.kind === "error") return void this.client.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-    const connect = r.head.method === "CONNECT" && !this.tunnel && this.handOff.connect;
-    if (connect || unusual(r.head, this.tunnel)) {
+    const connect = r.head.method === "CONNECT" && !this.via && this.handOff.connect;
+    if (connect || unusual(r.head, this.via)) {
       const rest = connect ? this.#buf.subarray(r.consumed) : this.#buf;
       this.#buf = EMPTY;
       this.client.off("data", this.#onData);
@@ -370,9 +383,21 @@ class ClientConnection {
     let port: number;
     let path: string;
     let secure: boolean;
-    if (this.tunnel) {
-      ({ host, port, tls: secure } = this.tunnel);
+    const via = this.via;
+    const tunnel = isTunnel(via) ? via : null;
+    const transparent = via && !isTunnel(via) ? via : null;
+    if (tunnel) {
+      ({ host, port, tls: secure } = tunnel);
       path = head.target;
+    } else if (transparent) {
+      if (!head.authority) {
+        this.#write(localResponse(400, [["Content-Type", "text/plain; charset=utf-8"]], "a transparent request needs a Host header\n", false));
+        return { keep: false };
+      }
+      host = head.authority.host;
+      port = transparent.original.port;
+      path = head.target;
+      secure = false;
     } else {
       let url: URL;
       try {
@@ -387,13 +412,24 @@ class ClientConnection {
       path = url.pathname + url.search;
       secure = false;
     }
-    const facts: FlowFacts = { phase: "request", sourceIp: this.sourceIp, protocol: "http", host, port, path, ...(this.tunnel?.tlsFacts ? { tls: this.tunnel.tlsFacts } : {}) };
+    const facts: FlowFacts = { phase: "request", sourceIp: this.sourceIp, protocol: "http", host, port, path, ...(tunnel?.tlsFacts ? { tls: tunnel.tlsFacts } : {}) };
     // The certificate minted for a bumped connection names only its host; another authority is misdirected.
-    const authority = this.tunnel ? (head.authority?.host ?? null) : null;
+    const authority = tunnel ? (head.authority?.host ?? null) : null;
     if (authority !== null && authority !== host) {
       const d = h.refuse(facts, "misdirected-request", `${authority} on a connection for ${host}`);
       h.sink.write(recordOf("request", ref, facts, d, { startedAt, status: 421 }));
       return this.#block(head, "misdirected-request", authority, ref, 421);
+    }
+    let resolved: Promise<string[]> | null = null;
+    if (transparent) {
+      const original = transparent.original;
+      resolved = h.resolver.resolve(host).catch(() => [] as string[]);
+      if (!(await resolved).includes(original.ip)) {
+        const rule = `original destination ${original.ip} is not an address of ${host}`;
+        const refused = h.refuse(facts, "misdirected-request", rule);
+        h.sink.write(recordOf("request", ref, facts, refused, { startedAt, status: 403 }));
+        return this.#block(head, "misdirected-request", host, ref, 403);
+      }
     }
     const d = h.decide(facts);
     if (d.verdict.action === "block") {
@@ -402,7 +438,8 @@ class ClientConnection {
     }
     let ip: string;
     try {
-      ip = (await h.resolver.resolve(host))[0]!;
+      ip = (await (resolved ?? h.resolver.resolve(host)))[0]!;
+      if (ip === undefined) throw new Error("no address");
     } catch {
       h.sink.write(recordOf("request", ref, facts, d, { startedAt, status: 502 }));
       return this.#block(head, "upstream-unreachable", host, ref, 502);

@@ -734,6 +734,17 @@ export class Gateway {
     return this.#dispatch(socket, peek, c, false);
   }
 
+  /**
+   * A transparent HTTP connection on the raw HTTP/1.1 path (each request's Host checked against `original`
+   * there); `fallback` takes what that path leaves (Expect, Upgrade, HTTP/1.0), or the whole connection when
+   * the raw path is off.
+   */
+  acceptTransparentHttp(socket: net.Socket, original: { ip: string; port: number }, fallback: HandOff["fallback"]): void {
+    socket.setNoDelay(true);
+    if (!this.#pool) return fallback(socket, Buffer.alloc(0));
+    serveHttp1(socket, Buffer.alloc(0), { original }, clientAddress(socket), this.#forwardHost, this.#pool, { fallback });
+  }
+
   /** A request the transparent HTTP listener refuses before the pipeline's own decision (Host vs destination). */
   refuseRequest(req: http.IncomingMessage, res: http.ServerResponse, facts: FlowFacts, reason: Reason, rule: string, status = 403): void {
     const ref = newRef();

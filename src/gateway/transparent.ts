@@ -9,11 +9,12 @@
  *   TLS  :tls  ─▶ original destination ─▶ peek ClientHello ─▶ as a CONNECT to that address (SNI must resolve
  *                                                               to it) ─▶ splice | bump | block
  *                no SNI: decided by address only when the category database has an entry for it, else refused
- *   HTTP :http ─▶ original destination ─▶ each request: Host must resolve to it ─▶ the explicit proxy's request
- *                                                                                   path (decide, forward)
+ *   HTTP :http ─▶ original destination ─▶ each request: Host must resolve to it ─▶ the explicit proxy's raw
+ *                                                                  HTTP/1.1 path (decide, forward, keep-alive)
  */
 import http from "node:http";
 import net from "node:net";
+import type { Duplex } from "node:stream";
 import type { Gateway } from "./proxy.js";
 import type { Destination, OriginalDestination, OriginalDestinationMode } from "./original-destination.js";
 import { conntrack, localAddress } from "./original-destination.js";
@@ -134,20 +135,35 @@ export class TransparentListeners {
     return listen(server, at);
   }
 
-  /** HTTP by Host. Resolves to the port actually bound. */
+  /**
+   * HTTP by Host. Resolves to the port actually bound. Requests take the explicit proxy's raw HTTP/1.1 path
+   * (each Host checked against the original destination there); what that path leaves (Expect, Upgrade,
+   * HTTP/1.0) is parsed by a node:http server that never listens, with the same check in #check.
+   */
   listenHttp(at: Listen): Promise<number> {
-    const server = http.createServer({ maxHeaderSize: 32 * 1024, requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 5_000 });
-    server.on("connection", (s: net.Socket) => {
-      this.#track(s);
-      // Looked up once per connection, before its first request is read.
-      (s as WithOriginal)[ORIGINAL] = undefined;
-      s.setNoDelay(true);
-    });
-    server.on("request", (req, res) => void this.#request(req, res).catch(() => res.destroy()));
-    server.on("upgrade", (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => void this.#upgrade(req, socket, head).catch(() => socket.destroy()));
-    server.on("clientError", (_e, socket: net.Socket) => {
+    const inner = http.createServer({ maxHeaderSize: 32 * 1024, requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 5_000 });
+    inner.on("request", (req, res) => void this.#request(req, res).catch(() => res.destroy()));
+    inner.on("upgrade", (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => void this.#upgrade(req, socket, head).catch(() => socket.destroy()));
+    inner.on("clientError", (_e, socket: net.Socket) => {
       if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       else socket.destroy();
+    });
+    const fallback = (client: Duplex, buffered: Buffer) => {
+      if (buffered.length) client.unshift(buffered);
+      inner.emit("connection", client);
+      client.resume();
+    };
+    const server = net.createServer({ pauseOnConnect: true }, (socket) => {
+      this.#track(socket);
+      socket.on("error", () => socket.destroy());
+      void this.#original(socket).then(
+        (original) => {
+          if (!original) return void socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+          this.#o.gateway.acceptTransparentHttp(socket, original, fallback);
+          socket.resume();
+        },
+        () => socket.destroy(),
+      );
     });
     this.#servers.push(server);
     return listen(server, at);

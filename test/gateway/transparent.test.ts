@@ -112,6 +112,55 @@ describe("transparent listeners", () => {
     assert.ok(!t.origins.requests.some((q) => q.path === "/forged"), "the origin never saw the forged request");
     assert.deepEqual(countedSince(mark), ["block/misdirected-request"], "the metrics count the refusal, not the pipeline's allow");
   });
+
+  /** Raw HTTP over one connection to the transparent listener; resolves with everything read until close. */
+  const exchange = (text: string) =>
+    new Promise<string>((resolve, reject) => {
+      const s = net.connect({ host: TP, port: t.origins.httpPort, localAddress: "127.0.0.1" });
+      let out = "";
+      s.setEncoding("latin1");
+      s.on("data", (d: string) => (out += d));
+      s.on("error", reject);
+      s.on("close", () => resolve(out));
+      s.setTimeout(10_000, () => s.destroy(new Error("timeout")));
+      s.write(text);
+    });
+
+  test("ok/HTTP keep-alive: requests on one connection are each checked and decided; a forged Host among them is refused", async () => {
+    const out = await exchange(
+      `GET /ka1 HTTP/1.1\r\nHost: shop.example:${t.origins.httpPort}\r\n\r\n` +
+        `GET /ka-forged HTTP/1.1\r\nHost: search.example\r\n\r\n` +
+        `GET /ka2 HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n`,
+    );
+    const statuses = [...out.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => m[1]);
+    assert.deepEqual(statuses, ["200", "403", "200"], out);
+    assert.match(out, /x-qaqpa-reason: misdirected-request/i);
+    const paths = t.origins.requests.map((q) => q.path);
+    assert.ok(paths.includes("/ka1") && paths.includes("/ka2"), "both honest requests reached the origin");
+    assert.ok(!paths.includes("/ka-forged"), "the forged one did not");
+    const rec = t.sink.records.filter((x) => x.kind === "request" && x.path === "/ka2");
+    assert.equal(rec.length, 1);
+    assert.equal(rec[0]!.port, t.origins.httpPort, "the port is the original destination's");
+  });
+
+  test("ok/HTTP/1.0 and Expect take the node:http path with the same Host check", async () => {
+    const ok = await exchange(`GET /old HTTP/1.0\r\nHost: shop.example\r\n\r\n`);
+    assert.match(ok, /^HTTP\/1\.[01] 200/, ok);
+    assert.match(ok, /origin http shop\.example\/old/);
+    const forged = await exchange(`GET /old-forged HTTP/1.0\r\nHost: search.example\r\n\r\n`);
+    assert.match(forged, /^HTTP\/1\.[01] 403/, forged);
+    const r = await curl("shop.example", t.origins.httpPort, ["-H", "Expect: 100-continue", "--data-binary", "x".repeat(2048), `http://shop.example:${t.origins.httpPort}/upload`]);
+    assert.match(r.out, /\n200$/, r.err);
+    assert.ok(!t.origins.requests.some((q) => q.path === "/old-forged"));
+  });
+
+  test("fail/a transparent request without Host, or in absolute-form, gets 400 and reaches nothing", async () => {
+    const before = t.origins.requests.length;
+    assert.match(await exchange(`GET /nohost HTTP/1.1\r\n\r\n`), /^HTTP\/1\.1 400/);
+    assert.match(await exchange(`GET http://shop.example/abs HTTP/1.1\r\nHost: shop.example\r\n\r\n`), /^HTTP\/1\.1 400/);
+    assert.match(await exchange(`NOT HTTP AT ALL\r\n\r\n`), /^HTTP\/1\.1 400/);
+    assert.equal(t.origins.requests.length, before);
+  });
 });
 
 describe("original destination", () => {
