@@ -11,6 +11,9 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
+import tls from "node:tls";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { startTestGateway, type TestGateway } from "./world.js";
 
 const NAMES = ["shop.example", "social.example"];
@@ -67,18 +70,19 @@ async function stallingOrigin(): Promise<{ port: number; received(): number; clo
   };
 }
 
-/** An origin that answers any request with an endless chunked body, as fast as its socket takes it. */
-async function floodingOrigin(): Promise<{ port: number; flushed(): number; close(): Promise<void> }> {
+/** An origin that answers any request with a body of OFFERED bytes, as fast as its socket takes it (TLS with `tlsOptions`). */
+async function floodingOrigin(tlsOptions?: tls.TlsOptions): Promise<{ port: number; flushed(): number; close(): Promise<void> }> {
   const pumps: { flushed(): number; stop(): void }[] = [];
   const open = new Set<net.Socket>();
-  const server = net.createServer((s) => {
+  const onSocket = (s: net.Socket) => {
     open.add(s);
     s.on("error", () => {});
     s.once("data", () => {
       s.write("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + OFFERED + "\r\n\r\n");
       pumps.push(pump(s, OFFERED));
     });
-  });
+  };
+  const server = tlsOptions ? tls.createServer(tlsOptions, onSocket) : net.createServer(onSocket);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
     port: (server.address() as net.AddressInfo).port,
@@ -122,16 +126,19 @@ describe("backpressure: one connection's buffers stay bounded", () => {
   let t: TestGateway;
   let stall: Awaited<ReturnType<typeof stallingOrigin>>;
   let flood: Awaited<ReturnType<typeof floodingOrigin>>;
+  let tlsFlood: Awaited<ReturnType<typeof floodingOrigin>>;
   const sockets: net.Socket[] = [];
   before(async () => {
     t = await startTestGateway({ names: NAMES, hosts: Object.fromEntries(NAMES.map((n) => [n, ["127.0.0.1"]])) });
     stall = await stallingOrigin();
     flood = await floodingOrigin();
+    tlsFlood = await floodingOrigin({ key: readFileSync(join(t.origins.dir, "site.key")), cert: readFileSync(join(t.origins.dir, "site.pem")) });
   });
   after(async () => {
     for (const s of sockets) s.destroy();
     await stall.close();
     await flood.close();
+    await tlsFlood.close();
     await t.close();
   });
 
@@ -172,6 +179,38 @@ describe("backpressure: one connection's buffers stay bounded", () => {
     const sent = flood.flushed() - before;
     assert.ok(sent >= MiB, `the body flowed at first (${sent} bytes)`);
     assert.ok(sent < BOUND, `the origin was held up after ${(sent / MiB).toFixed(1)} MiB of ${OFFERED / MiB} MiB`);
+  });
+
+  test("ok/an origin flooding a bumped (decrypted) connection whose client stops reading is held up", async () => {
+    const raw = await connect(t.port);
+    sockets.push(raw);
+    raw.write(`CONNECT shop.example:${tlsFlood.port} HTTP/1.1\r\nHost: shop.example:${tlsFlood.port}\r\n\r\n`);
+    assert.match(await headThenStall(raw), /^HTTP\/1\.1 200/);
+    const c = tls.connect({ socket: raw, servername: "shop.example", ca: readFileSync(t.rootFile), ALPNProtocols: ["http/1.1"] });
+    c.on("error", () => {});
+    await new Promise<void>((resolve, reject) => {
+      c.once("secureConnect", resolve);
+      c.once("error", reject);
+    });
+    c.write(`GET /big HTTP/1.1\r\nHost: shop.example:${tlsFlood.port}\r\n\r\n`);
+    const status = await new Promise<string>((resolve) => {
+      let got = "";
+      const onData = (d: Buffer) => {
+        got += d.toString("latin1");
+        if (got.includes("\r\n\r\n")) {
+          c.off("data", onData);
+          c.pause();
+          resolve(got.slice(0, got.indexOf("\r\n")));
+        }
+      };
+      c.on("data", onData);
+    });
+    assert.match(status, /^HTTP\/1\.1 200/);
+    await sleep(STALL_MS);
+    const sent = tlsFlood.flushed();
+    assert.ok(sent >= MiB, `the body flowed at first (${sent} bytes)`);
+    assert.ok(sent < BOUND, `the origin was held up after ${(sent / MiB).toFixed(1)} MiB of ${OFFERED / MiB} MiB`);
+    c.destroy();
   });
 
   test("ok/a client pipelining requests while its first one waits is held up (heads are not buffered without bound)", async () => {
