@@ -156,8 +156,8 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
         throw e;
       }
     }
-    // Multi-node mode: gateway nodes get the snapshot, their leaves and their batches' commit over the bus.
-    const controlPlane = config.bus ? controlPlaneOnBus(config.bus, { db: store.db, snapshot: () => gateway?.snapshot() ?? null, leaves: () => issuing?.leaves ?? null, registry }, env) : null;
+    // Multi-node mode: gateway nodes get the snapshot, their leaves (enrolled nodes only) and their batches' commit over the bus.
+    const controlPlane = config.bus ? controlPlaneOnBus(config.bus, { db: store.db, snapshot: () => gateway?.snapshot() ?? null, leaves: () => issuing?.leaves ?? null, sealer, registry }, env) : null;
     return {
       config,
       controlPlane,

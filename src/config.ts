@@ -46,7 +46,8 @@ const GatewaySchema = Type.Object(
 
 /**
  * The multi-node bus (NATS JetStream; docs/operations.md, "Multi-node deployment"). On a control plane it makes
- * the process publish snapshots, consume gateway nodes' batches and serve their leaves; a gateway node needs it.
+ * the process publish snapshots, consume gateway nodes' batches and serve enrolled nodes' leaves; a gateway node
+ * needs it, and names its enrolment there (nodeId and nodeCredentialFile, which the control plane ignores).
  */
 const BusSchema = Type.Object(
   {
@@ -54,7 +55,8 @@ const BusSchema = Type.Object(
     namespace: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$", description: "prefix of the streams, buckets and subjects (default qaqpa)" })),
     user: Type.Optional(Type.String({ minLength: 1 })),
     passwordEnv: Type.Optional(Type.String({ minLength: 1, description: "name of the environment variable holding the NATS password" })),
-    nodeCredentialFile: Type.Optional(Type.String({ minLength: 1, description: "file with the 32-byte node credential (base64) shared by the control plane and the gateway nodes; without it nodes get no leaves and splice" })),
+    nodeId: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$", description: "gateway node only: the id the node is enrolled under (qaqpa node enrol), its gatewayNode.name" })),
+    nodeCredentialFile: Type.Optional(Type.String({ minLength: 1, description: "gateway node only: file with this node's own 32-byte credential (base64) written by qaqpa node enrol|rotate; without it the node gets no leaves and splices" })),
   },
   { additionalProperties: false },
 );
@@ -207,6 +209,27 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
   return out;
 }
 
+/**
+ * A gateway node's enrolment: `bus.nodeId` and `bus.nodeCredentialFile` go together, and the id is the node's
+ * name. A credential file without an id is the configuration of the one credential every node used to share: it
+ * is refused with what to do rather than read as this node's own (it would only be refused on the bus).
+ */
+function checkNodeEnrolment(cfg: Config): void {
+  const bus = cfg.bus;
+  if (!bus) return;
+  if (bus.nodeCredentialFile && !bus.nodeId) {
+    throw new ConfigError(
+      "invalid configuration: bus.nodeCredentialFile without bus.nodeId. The credential shared by the control plane and every gateway node is replaced by one credential per node: " +
+        "on the control plane remove bus.nodeCredentialFile (it reads the enrolled nodes from the store); on a gateway node run `qaqpa node enrol <gatewayNode.name> --out FILE` on the control plane, " +
+        'install FILE as bus.nodeCredentialFile and set bus.nodeId to the node\'s name (docs/operations.md, "Enrolling gateway nodes")',
+    );
+  }
+  if (bus.nodeId && !bus.nodeCredentialFile) throw new ConfigError(`invalid configuration: bus.nodeId needs bus.nodeCredentialFile, the credential \`qaqpa node enrol ${bus.nodeId}\` wrote`);
+  if (bus.nodeId && cfg.gatewayNode && bus.nodeId !== cfg.gatewayNode.name) {
+    throw new ConfigError(`invalid configuration: bus.nodeId (${bus.nodeId}) must be the node's gatewayNode.name (${cfg.gatewayNode.name}): a node is enrolled under its name`);
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   let merged: Record<string, unknown> = defaultConfig() as unknown as Record<string, unknown>;
   const file = env.QAQPA_CONFIG ? resolve(cwd, env.QAQPA_CONFIG) : resolve(cwd, "qaqpa.yaml");
@@ -257,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     if (new Set(ports).size !== ports.length) throw new ConfigError(`invalid configuration: proxy.port, gateway.transparent.http and gateway.transparent.tls must be distinct ports (${ports.join(", ")})`);
   }
   if (cfg.gatewayNode && !cfg.bus) throw new ConfigError("invalid configuration: gatewayNode needs a bus section (a gateway node has no store; it gets its policy over the bus)");
+  checkNodeEnrolment(cfg);
   if (cfg.mail) {
     const m = { ...MAIL_PORT_DEFAULTS, ...cfg.mail };
     const ports = [m.policyPort, m.filterPort, m.reinjectPort, ...cfg.mail.listen.filter((l) => /^(127\.|::1$|0\.0\.0\.0$|::$)/.test(l.host)).map((l) => l.port)];

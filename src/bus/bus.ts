@@ -10,10 +10,13 @@
  *  - node batches (decision records, counters and unknown-source detections, the same batch a cluster worker
  *    sends its primary): published to a stream, consumed durably by the control plane, acknowledged only once
  *    committed (src/bus/control-plane.ts);
- *  - leaves: request/reply, sealed under the node credential (src/bus/leaves.ts).
+ *  - leaves: request/reply, sealed under the requesting node's own credential (src/bus/leaves.ts).
  */
 import type { FromWorker } from "../gateway/cluster.js";
 import type { DecisionRecord } from "../gateway/decision-log.js";
+
+/** A gateway node's name: its batch ids and bus subjects carry it, and it is the id it is enrolled under. */
+export const NODE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * A gateway node's batch: the cluster worker's batch plus who sent it and a unique id (the idempotency key).

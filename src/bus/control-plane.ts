@@ -8,7 +8,8 @@
  *    store together with the batch id in one transaction, then acknowledged. A crash before the commit loses
  *    nothing (the batch is delivered again); a crash between commit and acknowledgement duplicates nothing (the
  *    redelivered batch finds its id in bus_batch and is only acknowledged);
- *  - leaf service for nodes (src/bus/leaves.ts), when a node credential is configured.
+ *  - leaf service for enrolled nodes (src/bus/leaves.ts): each node proves itself with its own credential, which
+ *    the control plane reads sealed from the store and keeps in memory (src/services/gateway-nodes.ts).
  *
  * Several control-plane replicas may run this at once: the consumer is shared (each batch goes to one of them)
  * and the batch id is the table's primary key, so two replicas never commit one batch twice.
@@ -17,10 +18,12 @@ import { createHash } from "node:crypto";
 import client from "prom-client";
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../store/schema.js";
+import type { Sealer } from "../secrets/sealer.js";
 import type { PolicySnapshot } from "../gateway-core/snapshot.js";
 import type { LeafSource } from "../gateway/proxy.js";
 import { decisionLogRow } from "../gateway/decision-log.js";
 import { recordDetections } from "../services/unknown-sources.js";
+import { watchNodeCredentials, type NodeCredentialDirectory } from "../services/gateway-nodes.js";
 import type { Bus, Delivery, NodeBatch } from "./bus.js";
 import type { WorkerCounts } from "../gateway/cluster.js";
 import { serveLeaves } from "./leaves.js";
@@ -31,9 +34,12 @@ export interface ControlPlaneBusOptions {
   db: Kysely<Database>;
   /** The snapshot in force (the gateway runtime's); null until the first compile succeeded. */
   snapshot(): PolicySnapshot | null;
-  /** The issuing CA's leaves, served to nodes holding the credential. */
+  /** The issuing CA's leaves, served to enrolled nodes. */
   leaves?: () => LeafSource | null;
-  credential?: Uint8Array;
+  /** Opens the enrolled nodes' credentials (the master key's sealer): without it no leaves are served. */
+  sealer?: Sealer;
+  /** How often the nodes' credentials are checked for a change (default 2 s): a revocation's delay. */
+  credentialRefreshMs?: number;
   /** The registry holding the gateway's counters (src/gateway/runtime.ts): nodes' decisions are added to them. */
   registry?: client.Registry;
   /** After a batch is committed (fresh) or found already committed (a redelivery), before it is acknowledged. */
@@ -160,14 +166,20 @@ export async function startControlPlaneBus(o: ControlPlaneBusOptions): Promise<C
     await publisher.stop();
     throw e;
   }
-  const leafService = o.credential && o.leaves ? serveLeaves(o.bus, o.credential, o.leaves) : null;
+  let nodeCredentials: NodeCredentialDirectory | null = null;
+  let leafService: { stop(): Promise<void> } | null = null;
+  if (o.sealer && o.leaves) {
+    nodeCredentials = await watchNodeCredentials(o.db, o.sealer, o.credentialRefreshMs ? { refreshMs: o.credentialRefreshMs } : {});
+    leafService = serveLeaves(o.bus, nodeCredentials, o.leaves);
+  }
 
   return {
     published: publisher.published,
-    lastError: () => lastError ?? publisher.lastError(),
+    lastError: () => lastError ?? publisher.lastError() ?? nodeCredentials?.lastError() ?? null,
     async stop() {
       await publisher.stop();
       await leafService?.stop();
+      await nodeCredentials?.stop();
       await consumer.stop();
     },
   };

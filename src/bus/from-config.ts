@@ -1,4 +1,7 @@
-/** The bus and the node credential as the configuration names them (control plane and gateway nodes alike). */
+/**
+ * The bus as the configuration names it (control plane and gateway nodes alike), and a gateway node's own
+ * credential. The control plane reads no credential file: it opens the enrolled nodes' credentials from the store.
+ */
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { ConfigError, type Config } from "../config.js";
@@ -10,11 +13,14 @@ export function busConnector(bus: NonNullable<Config["bus"]>, name: string, env:
   return () => connectNatsBus({ servers: bus.servers, namespace: bus.namespace, name, ...(bus.user ? { user: bus.user, pass: bus.passwordEnv ? (env[bus.passwordEnv] ?? "") : "" } : {}) });
 }
 
-/** The 32-byte node credential (base64 in a file), or undefined when none is configured. */
+/**
+ * A gateway node's own 32-byte credential (base64 in the file `qaqpa node enrol` wrote), or undefined when none
+ * is configured. The configuration has already checked that `bus.nodeId` names the node it was issued to.
+ */
 export function nodeCredential(bus: NonNullable<Config["bus"]>): Uint8Array | undefined {
   if (!bus.nodeCredentialFile) return undefined;
   const k = Buffer.from(readFileSync(bus.nodeCredentialFile, "utf8").trim(), "base64");
-  if (k.length !== 32) throw new ConfigError(`${bus.nodeCredentialFile} does not hold a 32-byte base64 node credential`);
+  if (k.length !== 32) throw new ConfigError(`${bus.nodeCredentialFile} does not hold a 32-byte base64 node credential (qaqpa node enrol ${bus.nodeId ?? "<node>"} writes one)`);
   return k;
 }
 
@@ -26,16 +32,15 @@ export interface ControlPlaneOnBus {
 }
 
 /** The control plane's bus duties, connecting in the background (the API serves during a NATS outage). */
-export function controlPlaneOnBus(bus: NonNullable<Config["bus"]>, o: Omit<ControlPlaneBusOptions, "bus" | "credential">, env: NodeJS.ProcessEnv = process.env): ControlPlaneOnBus {
+export function controlPlaneOnBus(bus: NonNullable<Config["bus"]>, o: Omit<ControlPlaneBusOptions, "bus">, env: NodeJS.ProcessEnv = process.env): ControlPlaneOnBus {
   let started: ControlPlaneBus | null = null;
   let error: string | null = null;
-  const credential = nodeCredential(bus);
   let resolveReady!: (c: ControlPlaneBus) => void;
   const ready = new Promise<ControlPlaneBus>((r) => (resolveReady = r));
   const connection = keepConnecting(
     busConnector(bus, `control-plane ${hostname()}:${process.pid}`, env),
     async (b) => {
-      started = await startControlPlaneBus({ ...o, bus: b, ...(credential ? { credential } : {}) });
+      started = await startControlPlaneBus({ ...o, bus: b });
       resolveReady(started);
     },
     (e) => (error = e.message),

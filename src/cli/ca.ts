@@ -18,6 +18,7 @@ import { inTx } from "../services/context.js";
 import * as ca from "../services/ca.js";
 import type { CaCertificate } from "../contract/ca.js";
 import type { RevocationReason } from "../contract/ca.js";
+import { UsageError, usageExit } from "./usage.js";
 
 export const CA_USAGE = `usage: qaqpa ca <command>
   init [--root-algorithm ecdsa-p384|ecdsa-p256|rsa-3072] [--bank-domain <domain>]…
@@ -50,8 +51,6 @@ function nonNegative(v: string | undefined, name: string): number | undefined {
   return Number(v);
 }
 
-class UsageError extends Error {}
-
 export async function caCommand(sub: string | undefined, args: string[], withStore: <T>(fn: (s: Store) => Promise<T>) => Promise<T>, config: Config = loadConfig()): Promise<number> {
   let parsed;
   try {
@@ -71,8 +70,7 @@ export async function caCommand(sub: string | undefined, args: string[], withSto
       },
     });
   } catch (e) {
-    console.error(`${(e as Error).message}\n${CA_USAGE}`);
-    return 2;
+    return usageExit(e, CA_USAGE);
   }
   const { values, positionals } = parsed;
   const now = new Date();
@@ -186,11 +184,7 @@ wrote ${files.length} files to ${dir}:`);
       }
     }
   } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`${e.message}\n${CA_USAGE}`);
-      return 2;
-    }
-    throw e;
+    return usageExit(e, CA_USAGE);
   }
   console.error(CA_USAGE);
   return 2;

@@ -42,7 +42,8 @@ export async function gatewayNodeCommand(env: NodeJS.ProcessEnv = process.env): 
   console.log(`qaqpa gateway node ${gatewayNode.name} is running
   proxy      http://${config.proxy.host.includes(":") ? `[${config.proxy.host}]` : config.proxy.host}:${node.port}${transparentLine(config.gateway?.transparent)}
   snapshot   ${s ? `${s.id} (persisted)` : "none yet: failing closed until the control plane's arrives"}
-  bus        ${bus.servers.join(", ")}${node.healthPort !== null ? `\n  health     http://${gatewayNode.health!.host}:${node.healthPort}/health` : ""}`);
+  bus        ${bus.servers.join(", ")}
+  leaves     ${bus.nodeId ? `asked as enrolled node ${bus.nodeId}` : "none (no bus.nodeId / nodeCredentialFile): allowed TLS is spliced, never decrypted"}${node.healthPort !== null ? `\n  health     http://${gatewayNode.health!.host}:${node.healthPort}/health` : ""}`);
   const stop = async () => {
     await node.stop();
     process.exit(0);

@@ -10,6 +10,7 @@
  *   qaqpa doctor                    check the environment and say what is missing and how to install it
  *   qaqpa ca init|publish|activate|rotate|revoke|export|status   the gateway CA (Rules p.21–23)
  *   qaqpa gateway-node              a gateway node of the multi-node mode (no store; policy over the bus)
+ *   qaqpa node enrol|rotate|revoke|list   gateway nodes' own credentials (multi-node mode)
  */
 import "reflect-metadata";
 import { parseArgs } from "node:util";
@@ -35,6 +36,7 @@ const USAGE = `usage: qaqpa <command>
   doctor                         check the environment
   ca init|publish|activate|rotate|revoke|export|status   the gateway CA (qaqpa ca help)
   gateway-node                   a gateway node (needs the bus and gatewayNode sections; no store)
+  node enrol|rotate|revoke|list  gateway nodes' credentials (qaqpa node help)
 environment: QAQPA_DATA_DIR, QAQPA_DATABASE_URL, QAQPA_BUS_SERVERS, QAQPA_HTTP_PORT, QAQPA_PROXY_PORT, QAQPA_ADMIN_PASSWORD, QAQPA_CONFIG`;
 
 async function withStore<T>(fn: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> {
@@ -75,6 +77,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import("./ca.js")).caCommand(sub, rest, withStore);
     case "gateway-node":
       return (await import("./gateway-node.js")).gatewayNodeCommand();
+    case "node":
+      return (await import("./node.js")).nodeCommand(sub, rest, withStore);
     case "migrate": {
       await withStore(async (s) => console.log(`store is at schema version ${(await s.db.selectFrom("schema_migration").select((eb) => eb.fn.max("version").as("v")).executeTakeFirst())?.v}`));
       return 0;

@@ -72,6 +72,11 @@ export const PERMISSIONS = {
   // changes how allowed flows to it pass (spliced, not bumped), so it is the STS administrator's and engineer's.
   "gateway.pinned.read": READ_ALL,
   "gateway.pinned.decide": ["sts_admin", "sts_engineer"],
+  // Gateway nodes of the multi-node mode: who is enrolled and in which state is for STS and the auditor to read;
+  // issuing, rotating and revoking a node's credential (which lets it obtain leaves, p.21–23) is the
+  // administrator's, as the CA's lifecycle is.
+  "gateway-node.read": READ_ALL,
+  "gateway-node.write": ["sts_admin"],
   // Gateway CA (p.21–23): the root is public to every role — operators pass it on (p.22), organisations install
   // it (p.23); generating, publishing, activating, rotating and revoking are the STS administrator's.
   "ca.read": EVERYONE,

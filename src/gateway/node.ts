@@ -12,7 +12,8 @@
  *    the bus is back or the node restarts (the batch id makes a repeat harmless). The spool is bounded
  *    (`spoolMaxBytes`): past it, new batches are dropped and counted rather than filling the disk, and the node
  *    keeps serving — a log bus outage must not cut the organisation off the Internet.
- *  - Leaves: asked from the control plane over the bus (src/bus/leaves.ts); the node never holds a CA key.
+ *  - Leaves: asked from the control plane over the bus with the node's own credential (src/bus/leaves.ts); the
+ *    node never holds a CA key.
  *  - With `workers`, cluster workers serve the explicit proxy (src/gateway/cluster.ts) and this process is their
  *    primary, exactly as in the all-in-one.
  *  - Transparent listeners (`listen.transparent`): on the workers when there are any, else in this process.
@@ -24,7 +25,7 @@ import { createServer } from "node:http";
 import client from "prom-client";
 import type { AddressInfo } from "node:net";
 import { PolicySnapshot } from "../gateway-core/snapshot.js";
-import { keepConnecting, type Announcement, type Bus, type NodeBatch } from "../bus/bus.js";
+import { keepConnecting, NODE_NAME, type Announcement, type Bus, type NodeBatch } from "../bus/bus.js";
 import { fetchSnapshot } from "../bus/snapshot-parts.js";
 import { busLeaves } from "../bus/leaves.js";
 import { Gateway, type LeafSource } from "./proxy.js";
@@ -46,7 +47,10 @@ export interface GatewayNodeOptions {
    * the transparent listeners).
    */
   listen: WorkerConfig;
-  /** The node credential shared with the control plane (32 bytes): without it the node splices, never bumps. */
+  /**
+   * The node's own credential (32 bytes), enrolled under `name` on the control plane (`qaqpa node enrol`):
+   * without it the node splices, never bumps.
+   */
   credential?: Uint8Array;
   workers?: number;
   scheduling?: "none" | "rr";
@@ -85,7 +89,7 @@ const MAX_RECORDS_PER_BATCH = 500;
 export const SPOOL_MAX_BYTES = 1024 ** 3;
 
 export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNode> {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(o.name)) throw new Error(`gateway node name must be 1–64 of [A-Za-z0-9_-], got "${o.name}"`);
+  if (!NODE_NAME.test(o.name)) throw new Error(`gateway node name must be 1–64 of [A-Za-z0-9_-], got "${o.name}"`);
   const spoolDir = join(o.stateDir, "spool");
   mkdirSync(spoolDir, { recursive: true });
   const snapshotFile = join(o.stateDir, "snapshot.bin");
@@ -278,7 +282,7 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
         bus = null; // keepConnecting closes it and tries again
         throw e;
       }
-      if (o.credential) leafSource = busLeaves(b, o.credential);
+      if (o.credential) leafSource = busLeaves(b, o.name, o.credential);
       void send();
     },
     (e) => (lastError = `bus: ${e.message}`),

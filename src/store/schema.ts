@@ -205,6 +205,20 @@ export interface BusBatchTable {
   committed_at: Generated<Timestamp>;
 }
 
+/** An enrolled gateway node (migration 0051): its credentials sealed, never selected for a view. */
+export interface GatewayNodeTable {
+  id: string;
+  state: string;
+  sealed_credential: string;
+  generation: ColumnType<number, number | undefined, number>;
+  sealed_previous_credential: string | null;
+  previous_valid_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  created_at: Timestamp;
+  rotated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  version: ColumnType<number, number | undefined, number>;
+}
+
 export interface SchemaMigrationTable {
   version: number;
   name: string;
@@ -228,6 +242,7 @@ export interface Database {
   category_override: CategoryOverrideTable;
   decision_log: DecisionLogTable;
   bus_batch: BusBatchTable;
+  gateway_node: GatewayNodeTable;
   pinned_application: PinnedApplicationTable;
   schema_migration: SchemaMigrationTable;
 }

@@ -43,6 +43,18 @@ describe("bus and gatewayNode configuration", () => {
     assert.throws(() => load("bus: { servers: [nats://x:4222] }\ngatewayNode: { name: gw-1, portalUrl: https://p, spoolMaxBytes: 1.5 }\n"), ConfigError);
   });
 
+  test("ok/fail/a node names its enrolment (bus.nodeId, its name, with its own credential file); the old shared credential is refused with what to do", () => {
+    const node = "gatewayNode: { name: gw-1, portalUrl: https://p }\n";
+    const cfg = load(`bus: { servers: [nats://x:4222], nodeId: gw-1, nodeCredentialFile: /etc/qaqpa/gw-1.credential }\n${node}`);
+    assert.deepEqual([cfg.bus?.nodeId, cfg.bus?.nodeCredentialFile], ["gw-1", "/etc/qaqpa/gw-1.credential"]);
+    // The shared credential's configuration, on a node and on the control plane: no silent reading of it as the node's own.
+    assert.throws(() => load(`bus: { servers: [nats://x:4222], nodeCredentialFile: /etc/qaqpa/node-credential }\n${node}`), /without bus\.nodeId[\s\S]*qaqpa node enrol <gatewayNode\.name> --out FILE/);
+    assert.throws(() => load("bus: { servers: [nats://x:4222], nodeCredentialFile: /etc/qaqpa/node-credential }\n"), /on the control plane remove bus\.nodeCredentialFile/);
+    assert.throws(() => load(`bus: { servers: [nats://x:4222], nodeId: gw-1 }\n${node}`), /bus\.nodeId needs bus\.nodeCredentialFile/);
+    assert.throws(() => load(`bus: { servers: [nats://x:4222], nodeId: gw-2, nodeCredentialFile: /f }\n${node}`), /bus\.nodeId \(gw-2\) must be the node's gatewayNode\.name \(gw-1\)/);
+    assert.throws(() => load(`bus: { servers: [nats://x:4222], nodeId: 'gw 1', nodeCredentialFile: /f }\n`), ConfigError);
+  });
+
   test("ok/fail/a node takes the all-in-one's gateway.transparent section, checked the same way", () => {
     const node = "bus: { servers: [nats://x:4222] }\ngatewayNode: { name: gw-1, portalUrl: https://p }\n";
     const cfg = load(`${node}gateway: { workers: 2, transparent: { host: 0.0.0.0, http: 8080, tls: 8443, originalDestination: conntrack } }\n`);
@@ -101,6 +113,13 @@ describe("qaqpa gateway-node", { skip }, () => {
     const code = await new Promise((r) => p.once("exit", r));
     assert.equal(code, 1);
     assert.match(err, /needs the bus and gatewayNode sections/);
+  });
+
+  test("fail/a node still configured with the shared credential exits and says how to enrol it", async () => {
+    writeFileSync(join(dir, "shared.yaml"), `bus: { servers: [${NATS_URL}], nodeCredentialFile: ${join(dir, "node-credential")} }\ngatewayNode: { name: gw-old, portalUrl: http://portal.example }\n`);
+    const r = spawnSync(process.execPath, [QAQPA, "gateway-node"], { env: { ...process.env, QAQPA_FROM_SOURCE: "1", QAQPA_CONFIG: join(dir, "shared.yaml"), QAQPA_DATA_DIR: join(dir, "shared-data") }, encoding: "utf8", timeout: 120_000 });
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stderr, /^qaqpa: invalid configuration: bus\.nodeCredentialFile without bus\.nodeId\. .*qaqpa node enrol/);
   });
 
   test("ok/starts with no store, fails closed without a snapshot, stops on SIGTERM", async () => {

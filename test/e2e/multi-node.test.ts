@@ -1,8 +1,8 @@
 /**
  * The multi-node mode on loopback with the real NATS JetStream: one control plane (the all-in-one with a bus
  * section) and two gateway nodes that have no store. A policy change reaches both nodes; their decisions land in
- * the store exactly once; a node holding the node credential bumps with leaves from the control plane, one without
- * it splices; a node restarted while NATS is unreachable serves its persisted snapshot and keeps its records in
+ * the store exactly once; an enrolled node bumps with leaves from the control plane, one without a credential
+ * splices; a node restarted while NATS is unreachable serves its persisted snapshot and keeps its records in
  * its spool until the bus is back; a node with no snapshot at all fails closed.
  */
 import { describe, test, before, after } from "node:test";
@@ -10,12 +10,14 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import { startAllInOne, type Running } from "../../src/app.js";
 import { connectNatsBus } from "../../src/bus/nats.js";
 import { startGatewayNode, type GatewayNode } from "../../src/gateway/node.js";
 import { policyContentKey } from "../../src/bus/control-plane.js";
+import { inTx } from "../../src/services/context.js";
+import { systemPrincipal } from "../../src/domain/authz.js";
+import { enrolGatewayNode } from "../../src/services/gateway-nodes.js";
 import { startOrigins, type Origins } from "../gateway/origin.js";
 import { adminToken, apiClient, curl, loopbackConfig } from "./support.js";
 import { NATS_URL, closedPort, natsSkip, testNamespace, until } from "../bus/support.js";
@@ -24,7 +26,7 @@ const skip = await natsSkip();
 
 describe("multi-node: a control plane and two gateway nodes over NATS JetStream", { skip }, () => {
   const ns = testNamespace("e2e");
-  const credential = randomBytes(32);
+  let credential: Buffer;
   let dir: string;
   let app: Running;
   let origins: Origins;
@@ -37,12 +39,13 @@ describe("multi-node: a control plane and two gateway nodes over NATS JetStream"
   const policy = () => policyContentKey(app.gateway.snapshot()!);
   const runs = (n: GatewayNode, key = policy()) => !!n.snapshot() && policyContentKey(n.snapshot()!) === key;
 
-  const startNode = async (name: string, o: { bus?: string; credential?: boolean; stateDir?: string; workers?: number } = {}) => {
+  const startNode = async (name: string, o: { bus?: string; stateDir?: string; workers?: number } = {}) => {
     const node = await startGatewayNode({
       name,
       stateDir: o.stateDir ?? join(dir, name),
       connectBus: () => connectNatsBus({ servers: [o.bus ?? NATS_URL], namespace: ns.namespace, name }),
-      ...(o.credential === false ? {} : { credential }),
+      // Only node-a is enrolled: its own credential.
+      ...(name === "node-a" ? { credential } : {}),
       listen: { host: "127.0.0.1", port: 0, hosts: { "tools.example": ["127.0.0.1"] }, portalUrl: "http://portal.example", upstreamCa: [origins.caPem] },
       pollMs: 500,
       health: { host: "127.0.0.1", port: 0 },
@@ -61,15 +64,15 @@ describe("multi-node: a control plane and two gateway nodes over NATS JetStream"
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "qaqpa-e2e-multi-node-"));
     origins = await startOrigins(["tools.example"]);
-    const credentialFile = join(dir, "node-credential");
-    writeFileSync(credentialFile, credential.toString("base64"));
     const cfg = loopbackConfig(join(dir, "control-plane"), { hosts: { "tools.example": ["127.0.0.1"] }, upstreamCaFiles: [origins.caFile] });
-    cfg.bus = { servers: [NATS_URL], namespace: ns.namespace, nodeCredentialFile: credentialFile };
+    cfg.bus = { servers: [NATS_URL], namespace: ns.namespace };
     app = await startAllInOne(cfg, { ...process.env, QAQPA_ADMIN_PASSWORD: "e2e admin password" });
     token = await adminToken(app, "e2e admin password", "e2e");
     await app.controlPlane!.ready;
+    // node-a is enrolled (its own credential, as `qaqpa node enrol node-a` issues it); node-b is not.
+    ({ credential } = await inTx(app.store, systemPrincipal("test"), null, (ctx) => enrolGatewayNode(ctx, app.sealer, "node-a")));
     await startNode("node-a");
-    await startNode("node-b", { credential: false });
+    await startNode("node-b");
   });
   after(async () => {
     for (const name of [...nodes.keys()]) await stopNode(name);
@@ -116,7 +119,7 @@ describe("multi-node: a control plane and two gateway nodes over NATS JetStream"
     assert.ok(allowed && Number(allowed[1]) >= 6, "the nodes' decision counters reach the control plane's metrics");
   });
 
-  test("ok/p.21–23: a node with the node credential bumps with a leaf from the control plane; one without it splices", async () => {
+  test("ok/p.21–23: an enrolled node bumps with a leaf from the control plane; one without a credential splices", async () => {
     const init = await api("POST", "/ca/init", {});
     assert.equal(init.status, 201, JSON.stringify(init.json));
     const rootId = init.json.root.id;
@@ -127,6 +130,11 @@ describe("multi-node: a control plane and two gateway nodes over NATS JetStream"
     await until(async () => /origin https tools\.example/.test((await curl(["--cacert", rootFile, "-x", proxyOf(nodes.get("node-a")!), `https://tools.example:${origins.httpsPort}/bumped`])).out), "node-a bumping with the gateway CA", 30_000);
     const spliced = await curl(["--cacert", origins.caFile, "-x", proxyOf(nodes.get("node-b")!), `https://tools.example:${origins.httpsPort}/spliced`]);
     assert.match(spliced.out, /origin https tools\.example\/spliced/, "without the credential the origin's own certificate: " + spliced.err);
+    // STS sees who is enrolled, never a credential.
+    const listed = await api("GET", "/gateway/nodes");
+    assert.equal(listed.status, 200);
+    assert.deepEqual(listed.json.items.map((n: { id: string; state: string; generation: number }) => `${n.id} ${n.state} ${n.generation}`), ["node-a active 1"]);
+    assert.ok(!JSON.stringify(listed.json).includes(credential.toString("base64")) && !/qs1\./.test(JSON.stringify(listed.json)));
   });
 
   test("ok/a node restarted while NATS is unreachable serves its persisted snapshot; its records wait in its spool", async () => {

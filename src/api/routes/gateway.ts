@@ -5,6 +5,8 @@ import { CATEGORIES } from "../../categories/taxonomy.js";
 import { CivilDate, Instant, Page, PageQuery, Uuid } from "../../contract/common.js";
 import * as gw from "../../services/gateway.js";
 import { buildCategoriesFromStore } from "../../services/policy-snapshot.js";
+import { listGatewayNodes } from "../../services/gateway-nodes.js";
+import { GatewayNodeList } from "../../contract/gateway-nodes.js";
 
 const Trace = Type.Array(Type.Object({ stage: Type.String(), outcome: Type.String(), rule: Type.Optional(Type.String()) }));
 const Verdict = Type.Object({ action: Type.String(), reason: Type.String(), rule: Type.String(), tls: Type.Optional(Type.Union([Type.String(), Type.Null()])) });
@@ -44,6 +46,15 @@ export function gatewayRoutes(deps: ApiDeps) {
         const s = deps.snapshot?.() ?? null;
         return { running: !!deps.snapshot, snapshotId: s?.id ?? null, compiledAt: s?.createdAt ?? null, organisations: s?.organisations.length ?? 0, lastError: deps.gatewayError?.() ?? null };
       },
+    );
+    route(
+      {
+        method: "GET",
+        url: "/api/gateway/nodes",
+        access: "gateway-node.read",
+        schema: { tags, summary: "Enrolled gateway nodes of the multi-node mode: id, state, credential generation and times (never a credential; qaqpa node enrol|rotate|revoke changes them)", response: { 200: GatewayNodeList } },
+      },
+      (req) => tx(deps, req, (ctx) => listGatewayNodes(ctx)),
     );
     route(
       {

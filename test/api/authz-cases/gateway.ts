@@ -8,6 +8,8 @@ export const CASES: Record<string, Case> = {
     other: () => ({ method: "POST", url: "/api/gateway/what-if", body: { sourceIp: "10.2.2.3", url: "https://example.com/" } }),
   },
   "GET /api/gateway/status": { own: () => ({ method: "GET", url: "/api/gateway/status" }) },
+  // Gateway nodes are not scoped: STS and the auditor read them all, the other roles none.
+  "GET /api/gateway/nodes": { own: () => ({ method: "GET", url: "/api/gateway/nodes" }) },
   "GET /api/gateway/decisions/summary": { own: () => ({ method: "GET", url: "/api/gateway/decisions/summary?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z" }) },
   // No record has this reference: holders get 404, everyone else 403 — either way nothing is listed.
   "GET /api/gateway/decisions/:ref": { own: () => ({ method: "GET", url: "/api/gateway/decisions/abcdEF12" }), absent: true },
