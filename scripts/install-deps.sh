@@ -26,12 +26,13 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   fi
 fi
 
-# The SO_ORIGINAL_DST addon for transparent REDIRECT listeners (Linux only; the gateway falls back to reading
-# /proc/net/nf_conntrack without it, and the transparent-mode test says so).
+# The socket addon (Linux only): SO_ORIGINAL_DST for transparent REDIRECT listeners, SO_REUSEPORT for the
+# workers' listening sockets. Without it the gateway reads /proc/net/nf_conntrack and its workers share one
+# listening socket; the tests that need it say so.
 if [ "$(uname -s)" = Linux ]; then
-  addon=native/original-dst/build/Release/original_dst.node
-  if [ ! -f "$addon" ] || [ native/original-dst/original_dst.c -nt "$addon" ]; then
-    npm run --silent build:native >/dev/null || echo "warning: the SO_ORIGINAL_DST addon did not build (see: npm run build:native)" >&2
+  addon=native/sockets/build/Release/sockets.node
+  if [ ! -f "$addon" ] || [ native/sockets/sockets.c -nt "$addon" ]; then
+    npm run --silent build:native >/dev/null || echo "warning: the socket addon did not build (see: npm run build:native)" >&2
   fi
 fi
 

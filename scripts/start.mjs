@@ -14,10 +14,11 @@ if (!existsSync(join(root, "node_modules", ".package-lock.json"))) {
   run("npm", ["ci", "--no-audit", "--no-fund"]);
 }
 
-// The SO_ORIGINAL_DST addon for transparent REDIRECT listeners; optional, so a failed build only warns.
-if (process.platform === "linux" && !existsSync(join(root, "native", "original-dst", "build", "Release", "original_dst.node"))) {
+// The socket addon (SO_ORIGINAL_DST for transparent REDIRECT listeners, SO_REUSEPORT for the workers' listening
+// sockets); optional, so a failed build only warns.
+if (process.platform === "linux" && !existsSync(join(root, "native", "sockets", "build", "Release", "sockets.node"))) {
   const r = spawnSync("npm", ["run", "--silent", "build:native"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
-  if (r.status !== 0) console.warn("qaqpa: the SO_ORIGINAL_DST addon did not build; transparent REDIRECT listeners will read /proc/net/nf_conntrack");
+  if (r.status !== 0) console.warn("qaqpa: the socket addon did not build; transparent REDIRECT listeners will read /proc/net/nf_conntrack and workers will share one listening socket");
 }
 
 function newest(dir) {

@@ -39,7 +39,11 @@ const GatewaySchema = Type.Object(
   {
     workers: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 256 }), Type.Literal("auto")], { description: "cluster workers for the explicit proxy: 0 = in process, N, or auto (one per core)" })),
     transparent: Type.Optional(TransparentSchema),
-    scheduling: Type.Optional(Type.Union([Type.Literal("none"), Type.Literal("rr")], { description: "none: every worker accepts on the shared socket (default); rr: the primary accepts and hands connections round-robin" })),
+    scheduling: Type.Optional(
+      Type.Union([Type.Literal("reuseport"), Type.Literal("none"), Type.Literal("rr")], {
+        description: "reuseport: each worker has its own listening socket (SO_REUSEPORT; the default where the socket addon is built); none: every worker accepts on one shared socket; rr: the primary accepts and hands connections round-robin",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

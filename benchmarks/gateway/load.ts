@@ -41,6 +41,10 @@ export interface LoadResult {
   /** Every measured latency, ms: the parent takes the percentiles over all generator processes together. */
   latencies: number[];
   firstError?: string;
+  /** Connections opened (TCP + CONNECT, + handshake) and socket reads that carried response bytes: a proxy
+   * that closes kept-alive connections or splits responses into many TLS records costs the client more. */
+  opened: number;
+  reads: number;
 }
 
 const cfg = JSON.parse(process.argv[2]!) as LoadConfig;
@@ -48,6 +52,8 @@ const cfg = JSON.parse(process.argv[2]!) as LoadConfig;
 // per connection would bill the load generator ~1 ms a handshake and crowd the proxy off the shared cores.
 const secureContext = cfg.caFile ? tls.createSecureContext({ ca: readFileSync(cfg.caFile) }) : undefined;
 const STEP_TIMEOUT_MS = 10_000;
+let opened = 0;
+let reads = 0;
 
 /** Reads from a duplex until `done(buffer)` returns the number of bytes consumed, or fails on close/timeout. */
 function readUntil(s: net.Socket | tls.TLSSocket, done: (b: Buffer) => number): Promise<Buffer> {
@@ -55,6 +61,7 @@ function readUntil(s: net.Socket | tls.TLSSocket, done: (b: Buffer) => number): 
     let buf: Buffer = Buffer.alloc(0);
     const timer = setTimeout(() => fail(new Error("timeout")), STEP_TIMEOUT_MS);
     const onData = (c: Buffer) => {
+      reads++;
       buf = buf.length ? Buffer.concat([buf, c]) : c;
       const n = done(buf);
       if (n > 0) {
@@ -104,6 +111,7 @@ const headLength = (b: Buffer): number => {
 };
 
 async function open(): Promise<net.Socket | tls.TLSSocket> {
+  opened++;
   const s = net.connect({ port: cfg.proxyPort, host: "127.0.0.1", noDelay: true });
   s.setNoDelay(true);
   await new Promise<void>((resolve, reject) => {
@@ -209,6 +217,6 @@ if (cfg.idle) {
   clearTimeout(measureTimer);
   clearTimeout(stopTimer);
   const seconds = Math.min(performance.now(), end) - measureFrom;
-  const result: LoadResult = { requests: lat.length, errors, seconds: seconds / 1000, latencies: lat, ...(firstError ? { firstError } : {}) };
+  const result: LoadResult = { requests: lat.length, errors, seconds: seconds / 1000, latencies: lat, opened, reads, ...(firstError ? { firstError } : {}) };
   process.send!({ phase: "done", result }, () => process.disconnect());
 }

@@ -9,7 +9,7 @@
  */
 import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import type { GatewayCluster } from "../../src/gateway/cluster.js";
+import type { GatewayCluster, Scheduling } from "../../src/gateway/cluster.js";
 import type { CategoryEntry, CategoryId } from "../../src/categories/index.js";
 import type { OrganisationInput } from "../../src/gateway-core/snapshot.js";
 import { product } from "./product.js";
@@ -35,7 +35,7 @@ export interface QaqpaConfig {
   originNames: string[];
   /** Cluster workers (1 = this process serves, as in the first run). */
   workers?: number;
-  scheduling?: "none" | "rr";
+  scheduling?: Scheduling;
 }
 
 const cfg = JSON.parse(process.argv[2]!) as QaqpaConfig;

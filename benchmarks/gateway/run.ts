@@ -6,8 +6,8 @@
  *   npm run bench:gateway -- --duration 10 --connections 32 --domains 1000000 --idle 1000 --no-mitmproxy
  *   npm run bench:gateway -- --no-docs                      # print only, do not append to docs/benchmarks.md
  *   npm run bench:gateway -- --rows bump-ka,tunnel --proxies qaqpa,squid --no-docs   # a subset while profiling
- *   npm run bench:gateway -- --workers 2 [--rr]             # qaqpa with 2 cluster workers (default 1: one process);
- *                                                           # --rr: round-robin scheduling instead of SCHED_NONE
+ *   npm run bench:gateway -- --workers 2 [--sched none|rr]  # qaqpa with 2 cluster workers (default 1: one process);
+ *                                                           # --sched: how connections reach them (default reuseport)
  *   npm run bench:gateway -- --cpu-prof /tmp/prof           # qaqpa (and its workers) write V8 CPU profiles there
  *   npm run bench:gateway -- --loaders 1                    # one load-generator process instead of two
  *   npm run bench:gateway -- --repeat 3                     # each row three times, interleaved; the median is reported
@@ -54,7 +54,8 @@ function list(name: string): string[] | null {
 const ONLY_ROWS = list("rows");
 const ONLY_PROXIES = list("proxies");
 const WORKERS = flag("workers", 1);
-const SCHED: "none" | "rr" = argv.includes("--rr") ? "rr" : "none";
+// Unset: the product's default ("reuseport" where the socket addon is built).
+const SCHED = argv.includes("--rr") ? "rr" : argv.includes("--sched") ? (argv[argv.indexOf("--sched") + 1] as "reuseport" | "none" | "rr") : undefined;
 const CPU_PROF = (() => {
   const i = argv.indexOf("--cpu-prof");
   return i >= 0 ? argv[i + 1]! : null;
@@ -352,6 +353,9 @@ interface Row {
   /** CPU of the load generator and of the nginx origin per request: what the proxy shares the cores with. */
   clientUs: number;
   originUs: number;
+  /** Load-generator rows only: connections opened, and socket reads per response (see load.ts). */
+  opened?: number;
+  readsPerReq?: number;
   errors: number;
   note?: string;
 }
@@ -454,6 +458,8 @@ async function loadRow(proxy: Proxy, origin: Origin, cfg: Omit<LoadConfig, "prox
     cpuUs: per(c0, c1),
     clientUs: per(l0, l1),
     originUs: per(o0, o1),
+    opened: results.reduce((t, r) => t + r.opened, 0),
+    readsPerReq: requests ? results.reduce((t, r) => t + r.reads, 0) / requests : NaN,
     errors,
     ...(errors || firstError ? { note: `${errors} errors${firstError ? ` (first: ${firstError})` : ""}` } : {}),
   };
@@ -517,7 +523,7 @@ async function measureRow(proxy: Proxy, origin: Origin, dir: string, k: RowName)
   if (!run) return undefined;
   try {
     const r = await run();
-    console.log(`  ${proxy.name} ${k}: ${r.rps.toFixed(0)} req/s, p50 ${f2(r.p50)} ms, p99 ${f2(r.p99)} ms, ${f0(r.cpuUs)} µs CPU/req (client ${f0(r.clientUs)}, origin ${f0(r.originUs)})${r.note ? ` — ${r.note}` : ""}`);
+    console.log(`  ${proxy.name} ${k}: ${r.rps.toFixed(0)} req/s, p50 ${f2(r.p50)} ms, p99 ${f2(r.p99)} ms, ${f0(r.cpuUs)} µs CPU/req (client ${f0(r.clientUs)}, origin ${f0(r.originUs)}${r.opened !== undefined ? `; ${r.opened} connections, ${f2(r.readsPerReq)} reads/response` : ""})${r.note ? ` — ${r.note}` : ""}`);
     return r;
   } catch (e) {
     console.log(`  ${proxy.name} ${k}: failed — ${(e as Error).message}`);
@@ -629,7 +635,7 @@ for (const p of proxies) {
   const q = results.qaqpa?.idle.kib;
   lines.push(`| memory per idle CONNECT tunnel (${IDLE}) | ${p} | | | | ${f0(i.kib)} KiB | | | ${p === "qaqpa" ? "" : ratio(i.kib, q)} |`);
 }
-const loadLine = `Load average at start ${load0.map((x) => x.toFixed(2)).join(" / ")}; ${CONNS} connections, ${DURATION} s per row after ${WARMUP} s warm-up${REPEAT > 1 ? `, rows interleaved across proxies and run ${REPEAT} times (median by req/s)` : ", rows interleaved across proxies"}, ${LOADERS} load-generator processes for the tunnel rows, 1 KiB responses; qaqpa ${WORKERS > 1 ? `${WORKERS} cluster workers${SCHED === "rr" ? " (round-robin)" : ""}` : "one process"}, Squid 2 workers; ${DOMAINS.toLocaleString("en")} synthetic domains in qaqpa's category database.`;
+const loadLine = `Load average at start ${load0.map((x) => x.toFixed(2)).join(" / ")}; ${CONNS} connections, ${DURATION} s per row after ${WARMUP} s warm-up${REPEAT > 1 ? `, rows interleaved across proxies and run ${REPEAT} times (median by req/s)` : ", rows interleaved across proxies"}, ${LOADERS} load-generator processes for the tunnel rows, 1 KiB responses; qaqpa ${WORKERS > 1 ? `${WORKERS} cluster workers${SCHED ? ` (scheduling ${SCHED})` : ""}` : "one process"}, Squid 2 workers; ${DOMAINS.toLocaleString("en")} synthetic domains in qaqpa's category database.`;
 const table = lines.join("\n");
 console.log(`\n${loadLine}\n\n${table}\n`);
 for (const [p, r] of Object.entries(results)) for (const [k, row] of Object.entries(r!.rows)) if (row?.note) console.log(`note: ${p} ${k}: ${row.note}`);

@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, mkdirSync } from "node:fs";
 import { loadConfig, type Config } from "../config.js";
-import { originalDstBinding } from "../gateway/original-destination.js";
+import { socketsBinding } from "../gateway/native-sockets.js";
 import { probeMilter, type EngineName, type Engines } from "../mail/engines/milter.js";
 
 export interface Check {
@@ -21,15 +21,18 @@ function which(cmd: string, args: string[] = ["--version"]): { ok: boolean; out:
 }
 
 /**
- * How a REDIRECT listener learns the original destination: the SO_ORIGINAL_DST addon, or the slower
- * /proc/net/nf_conntrack fallback (which works, more slowly and only with a permission to read the table).
+ * The socket addon: how a REDIRECT listener learns the original destination (SO_ORIGINAL_DST, or the slower
+ * /proc/net/nf_conntrack fallback, which needs a permission to read the table) and whether cluster workers get
+ * listening sockets of their own (SO_REUSEPORT) or share one.
  */
-function originalDestinationCheck(): Check {
-  const binding = originalDstBinding();
+function socketAddonCheck(): Check {
+  const binding = socketsBinding();
   return {
-    name: "SO_ORIGINAL_DST addon (transparent REDIRECT)",
+    name: "socket addon (SO_ORIGINAL_DST, SO_REUSEPORT)",
     ok: binding !== null,
-    detail: binding ? "built: the original destination is one getsockopt per connection" : "not built: REDIRECT listeners read /proc/net/nf_conntrack per connection",
+    detail: binding
+      ? "built: the original destination is one getsockopt per connection; each worker has its own listening socket"
+      : "not built: REDIRECT listeners read /proc/net/nf_conntrack per connection; workers share one listening socket",
     fix: "npm run build:native (needs g++, make and python3)",
     required: false,
   };
@@ -68,7 +71,7 @@ export async function collectChecks(): Promise<Check[]> {
   checks.push({ name: "curl", ok: curl.ok, detail: curl.out, fix: "apt-get install curl", required: false });
   checks.push(...(await mailChecks(config?.mail)));
   checks.push(...(await busChecks(config?.bus)));
-  checks.push(originalDestinationCheck());
+  checks.push(socketAddonCheck());
   const chromium = which("chromium");
   checks.push({ name: "chromium (portal browser tests)", ok: chromium.ok, detail: chromium.ok ? chromium.out : "not installed", fix: "apt-get install chromium", required: false });
   const squid = which("squid", ["-v"]);

@@ -10,15 +10,24 @@
  *     decision-log batching, metrics, ◀── {batch} ──           records, counters and unknown sources, batched
  *       unknown-source detections                              every 100 ms and on stop (nothing lost)
  *
- * The listening socket is shared: with SCHED_NONE every worker accepts on the same socket and the kernel picks
- * one (Node 20 has no SO_REUSEPORT); round-robin makes the primary accept and pass each connection over IPC,
- * which costs a second process per new connection. SCHED_NONE is the default; `scheduling: "rr"` is measurable.
- * The transparent listeners' sockets are shared the same way; a socket-activated descriptor is the primary's
+ * How new connections reach the workers (`scheduling`):
+ *  - "reuseport" (the default where the socket addon is built): every worker has a listening socket of its own,
+ *    bound to the same port with SO_REUSEPORT, so the kernel spreads connections over the workers' own accept
+ *    queues by a hash of the connection. Node 20 cannot open one (no reusePort option), so the primary makes
+ *    the socket with the addon (native/sockets), listens on it and hands the listening handle to the worker
+ *    over IPC, then closes its own copy once the worker accepts on it; a connection the primary's loop accepted
+ *    in between is passed to the worker too. A worker that dies takes its socket, and the connections still in
+ *    its accept queue, with it; its replacement gets a new one.
+ *  - "none": one shared socket, every worker accepts on it. The worker that wakes first accepts a whole burst —
+ *    all 32 connections of the benchmark's keep-alive rows landed on one worker — and the other cores idle.
+ *  - "rr": the primary accepts and passes each connection over IPC, which costs a second process per connection.
+ * The transparent listeners' sockets are shared as with "none"; a socket-activated descriptor is the primary's
  * (a worker's `listen({ fd })` is resolved by the primary), so systemd's sockets need no passing on.
  * A worker that dies is replaced with the current snapshot. `stop()` asks every worker to close and flush,
  * and waits for them.
  */
 import cluster, { type Worker } from "node:cluster";
+import net from "node:net";
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,6 +38,7 @@ import { unpackRecord, type DecisionSink, type PackedRecord } from "./decision-l
 import type { LeafSource } from "./proxy.js";
 import { leafToWire } from "./leaf-wire.js";
 import type { TransparentSpec } from "./transparent.js";
+import { socketsBinding } from "./native-sockets.js";
 
 /** What a worker needs besides the snapshot; plain data (it crosses the IPC channel). */
 export interface WorkerConfig {
@@ -61,7 +71,10 @@ export interface WorkerCounts {
 }
 
 export type ToWorker =
-  | { t: "init"; config: WorkerConfig; file: string; snapshotId: string; ca: boolean }
+  /** Sent with the worker's own listening socket as the handle when scheduling is "reuseport". */
+  | { t: "init"; config: WorkerConfig; file: string; snapshotId: string; ca: boolean; ownListener: boolean }
+  /** A connection the primary accepted on a worker's own socket before the worker took it over (the handle). */
+  | { t: "adopt" }
   | { t: "snapshot"; file: string; snapshotId: string }
   | { t: "ca"; active: boolean }
   | { t: "leaf"; id: number; ok: true; name: string; keyType: "ecdsa" | "rsa"; epoch: number; /** Leaf then chain, DER in base64. */ ders: string[]; keyPem: string }
@@ -80,9 +93,13 @@ export type FromWorker =
   | { t: "flushed"; id: number }
   | { t: "stopped" };
 
+/** How new connections reach the workers; see the top of this file. */
+export type Scheduling = "reuseport" | "none" | "rr";
+
 export interface GatewayClusterOptions extends WorkerConfig {
   workers: number;
-  scheduling?: "none" | "rr";
+  /** Defaults to "reuseport" where the socket addon is built and the host is an address, else "none". */
+  scheduling?: Scheduling;
   /** null = no good snapshot yet: the workers fail closed until one is published. */
   snapshot: PolicySnapshot | null;
   leaves: () => LeafSource | null;
@@ -102,12 +119,25 @@ export interface GatewayCluster {
   flush(): Promise<void>;
   /** Snapshot id each live worker runs (tests, health). */
   versions(): string[];
+  /** Process ids of the live workers (tests, diagnostics). */
+  pids(): number[];
   stop(): Promise<void>;
+}
+
+function withoutTsx(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if ((argv[i] === "--import" || argv[i] === "--loader") && argv[i + 1]?.includes("tsx")) i++;
+    else if (!/^--(import|loader)=.*tsx/.test(argv[i]!)) out.push(argv[i]!);
+  }
+  return out;
 }
 
 function workerExec(): { exec: string; execArgv: string[] } {
   const here = fileURLToPath(import.meta.url);
-  if (!here.endsWith(".ts")) return { exec: join(here, "..", "cluster-worker.js"), execArgv: process.execArgv };
+  // From the build the workers need no TypeScript loader, even when the primary was started with one (a
+  // harness in TypeScript around the built gateway): its hooks thread would sit in every worker.
+  if (!here.endsWith(".ts")) return { exec: join(here, "..", "cluster-worker.js"), execArgv: withoutTsx(process.execArgv) };
   // From the TypeScript sources the workers need the loader the primary runs under; a primary that registered
   // it in-process (bin/qaqpa.mjs without a build) has no --import flag for the workers to inherit.
   const inherited = process.execArgv.some((a) => a.includes("tsx"));
@@ -119,7 +149,11 @@ function workerExec(): { exec: string; execArgv: string[] } {
 export async function startGatewayCluster(o: GatewayClusterOptions): Promise<GatewayCluster> {
   if (!cluster.isPrimary) throw new Error("startGatewayCluster runs in the primary process");
   if (!Number.isInteger(o.workers) || o.workers < 1) throw new Error(`workers must be a positive integer, got ${o.workers}`);
-  cluster.schedulingPolicy = o.scheduling === "rr" ? cluster.SCHED_RR : cluster.SCHED_NONE;
+  const sockets = socketsBinding();
+  const scheduling: Scheduling = o.scheduling ?? (sockets && net.isIP(o.host) ? "reuseport" : "none");
+  if (scheduling === "reuseport" && !sockets) throw new Error('scheduling "reuseport" needs the socket addon (npm run build:native)');
+  if (scheduling === "reuseport" && !net.isIP(o.host)) throw new Error(`scheduling "reuseport" needs an address to bind, not ${o.host}`);
+  cluster.schedulingPolicy = scheduling === "rr" ? cluster.SCHED_RR : cluster.SCHED_NONE;
   cluster.setupPrimary({ ...workerExec(), args: [], silent: false });
 
   const dir = mkdtempSync(join(tmpdir(), "qaqpa-gateway-"));
@@ -135,7 +169,7 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
   };
   current = writeSnapshot(o.snapshot);
 
-  const live = new Map<number, { worker: Worker; snapshotId: string; listening: boolean; failed: string | null; flushed: number }>();
+  const live = new Map<number, { worker: Worker; snapshotId: string; listening: boolean; failed: string | null; flushed: number; ownListener: net.Server | null }>();
   let flushSeq = 0;
   const waiters = new Set<() => void>();
   const notify = () => {
@@ -151,13 +185,34 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
   const onMessage = (w: Worker, m: FromWorker) => {
     const entry = live.get(w.id);
     switch (m.t) {
-      case "ready":
+      case "ready": {
         // Sent once the worker's module has loaded and listens for messages (earlier ones would be lost).
-        w.send({ t: "init", config: workerConfig, file: current.file, snapshotId: current.snapshotId, ca: caActive } satisfies ToWorker);
+        const init = { t: "init", config: workerConfig, file: current.file, snapshotId: current.snapshotId, ca: caActive, ownListener: false } satisfies ToWorker;
+        if (scheduling !== "reuseport" || !entry) {
+          w.send(init);
+          break;
+        }
+        let own: net.Server;
+        try {
+          own = ownListener(w);
+        } catch (e) {
+          const err = e as NodeJS.ErrnoException;
+          broken ??= `gateway worker could not listen: bind ${err.code ?? "failed"} ${o.host}:${port} (${err.message})`;
+          notify();
+          break;
+        }
+        entry.ownListener = own;
+        w.send({ ...init, ownListener: true }, own);
         break;
+      }
       case "listening":
         port = m.port;
-        if (entry) entry.listening = true;
+        if (entry) {
+          entry.listening = true;
+          // The worker accepts on its socket now: the primary's copy goes, so the primary never accepts on it.
+          entry.ownListener?.close();
+          entry.ownListener = null;
+        }
         notify();
         break;
       case "listen-failed":
@@ -203,13 +258,28 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
     }
   };
 
+  /** A listening socket of the worker's own (SO_REUSEPORT); port 0 takes a free port for all of them. */
+  const ownListener = (w: Worker): net.Server => {
+    const { fd, port: bound } = sockets!.reusePortSocket(o.host, port);
+    port = bound;
+    const server = net.createServer({ pauseOnConnect: true });
+    server.on("connection", (s) => {
+      if (w.isConnected()) w.send({ t: "adopt" } satisfies ToWorker, s);
+      else s.destroy();
+    });
+    server.on("error", () => {});
+    server.listen({ fd });
+    return server;
+  };
+
   const spawn = (): Worker => {
     const worker = cluster.fork();
-    live.set(worker.id, { worker, snapshotId: "", listening: false, failed: null, flushed: 0 });
+    live.set(worker.id, { worker, snapshotId: "", listening: false, failed: null, flushed: 0, ownListener: null });
     worker.on("message", (m: FromWorker) => onMessage(worker, m));
     worker.on("error", () => {});
     worker.once("exit", (code, signal) => {
       const entry = live.get(worker.id);
+      entry?.ownListener?.close();
       live.delete(worker.id);
       if (entry && !entry.listening) earlyDeaths++;
       else if (entry) earlyDeaths = 0;
@@ -297,6 +367,7 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
       await until(() => asked.every((e) => e.flushed >= id || !live.has(e.worker.id)), "flush", 10_000);
     },
     versions: () => [...live.values()].map((e) => e.snapshotId),
+    pids: () => [...live.values()].flatMap((e) => (e.worker.process.pid ? [e.worker.process.pid] : [])),
     async stop() {
       stopping = true;
       clearInterval(caTimer);

@@ -31,7 +31,7 @@ import { busLeaves } from "../bus/leaves.js";
 import { Gateway, type LeafSource } from "./proxy.js";
 import { createResolver } from "./resolver.js";
 import { startTransparent, type TransparentListeners } from "./transparent.js";
-import { startGatewayCluster, type GatewayCluster, type WorkerConfig, type WorkerCounts, type WorkerDetection } from "./cluster.js";
+import { startGatewayCluster, type GatewayCluster, type Scheduling, type WorkerConfig, type WorkerCounts, type WorkerDetection } from "./cluster.js";
 import type { DecisionRecord } from "./decision-log.js";
 import { DecisionCounts } from "./decision-counts.js";
 
@@ -53,7 +53,7 @@ export interface GatewayNodeOptions {
    */
   credential?: Uint8Array;
   workers?: number;
-  scheduling?: "none" | "rr";
+  scheduling?: Scheduling;
   batchEveryMs?: number;
   /** How often the announced id is read, in case a watch missed a change during a reconnect. */
   pollMs?: number;

@@ -7,7 +7,7 @@
  *    (and what the loopback tests do by binding listeners to 127.0.0.x).
  *  - `conntrack`: for REDIRECT/DNAT, the local address is the gateway's own; the original tuple is in the
  *    connection-tracking table. The kernel gives it for one socket through getsockopt(SO_ORIGINAL_DST), which
- *    the small addon in native/original-dst binds (Node has no binding of its own): one system call, no
+ *    the small addon in native/sockets binds (Node has no binding of its own): one system call, no
  *    privilege, whatever the table's size. Where the addon was not built, the table is read as text from
  *    /proc/net/nf_conntrack: the entry whose original source is the client and whose reply source port is the
  *    listener's gives the original destination — time in proportion to the table, on every new connection.
@@ -15,9 +15,9 @@
  * The rules that go with each are in docs/operations.md ("Transparent mode").
  */
 import { createReadStream } from "node:fs";
-import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 import net from "node:net";
+import { socketsBinding, type SocketsBinding } from "./native-sockets.js";
 
 export interface Destination {
   readonly ip: string;
@@ -78,25 +78,11 @@ function matchLine(line: string, c: { clientIp: string; clientPort: number; list
   return { ip: orig.dst, port };
 }
 
-/** The SO_ORIGINAL_DST binding (native/original-dst). */
-export interface OriginalDstBinding {
-  /** Null when the socket has no conntrack entry; throws on any other failure. */
-  originalDestination(fd: number, ipv6: boolean): Destination | null;
-}
+/** The SO_ORIGINAL_DST part of the socket addon (native/sockets). */
+export type OriginalDstBinding = Pick<SocketsBinding, "originalDestination">;
 
-let loaded: OriginalDstBinding | null | undefined;
 /** The addon, or null where it was not built (not Linux, no compiler): then the text table is read. */
-export function originalDstBinding(): OriginalDstBinding | null {
-  if (loaded === undefined) {
-    try {
-      const m = createRequire(import.meta.url)("../../native/original-dst/index.cjs") as { binding: OriginalDstBinding | null };
-      loaded = m.binding;
-    } catch {
-      loaded = null;
-    }
-  }
-  return loaded;
-}
+export const originalDstBinding = (): OriginalDstBinding | null => socketsBinding();
 
 /** The socket's file descriptor: Node keeps it on the TCP handle, on POSIX systems. */
 function fdOf(socket: net.Socket): number | null {

@@ -125,6 +125,7 @@ export class Gateway {
   readonly #deps: GatewayDeps;
   readonly #t: Required<NonNullable<GatewayDeps["timeouts"]>>;
   readonly #open = new Set<net.Socket>();
+  readonly #adopted: net.Server[] = [];
   readonly #upstreamTls: UpstreamTls;
   readonly #pool: UpstreamPool | null;
   readonly #forwardHost: ForwardHost;
@@ -180,6 +181,21 @@ export class Gateway {
     if (this.#pool && deps.rawListener !== false) this.#rawListener();
   }
 
+  /**
+   * Serve connections of a listening socket opened elsewhere — a cluster worker's own SO_REUSEPORT socket,
+   * handed over by the primary (cluster.ts). Returns its port.
+   */
+  adopt(listener: net.Server): number {
+    listener.on("connection", (s: net.Socket) => this.accept(s));
+    this.#adopted.push(listener);
+    return (listener.address() as net.AddressInfo).port;
+  }
+
+  /** One accepted connection, as if the explicit proxy's listener had accepted it. */
+  accept(socket: net.Socket): void {
+    this.server.emit("connection", socket);
+  }
+
   listen(port: number, host: string): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once("error", reject);
@@ -193,6 +209,7 @@ export class Gateway {
   async close(): Promise<void> {
     // Stop accepting, then cut what is open: server.close() alone waits for every tunnel to end by itself.
     const closed = new Promise<void>((r) => this.server.close(() => r()));
+    for (const l of this.#adopted) l.close();
     for (const s of this.#open) s.destroy();
     for (const s of this.#sessions) s.destroy();
     for (const t of this.#tunnels) t.destroy();

@@ -17,7 +17,7 @@ import type { Database } from "../store/schema.js";
 import type { PolicySnapshot } from "../gateway-core/snapshot.js";
 import type { Decision } from "../gateway-core/flow.js";
 import { Gateway, type LeafSource } from "./proxy.js";
-import { startGatewayCluster, type GatewayCluster } from "./cluster.js";
+import { startGatewayCluster, type GatewayCluster, type Scheduling } from "./cluster.js";
 import { createResolver } from "./resolver.js";
 import { startTransparent, type TransparentListeners, type TransparentSpec } from "./transparent.js";
 import { decisionLogRow, jsonLinesSink, type DecisionRecord, type DecisionSink } from "./decision-log.js";
@@ -51,7 +51,7 @@ export interface GatewayRuntimeOptions {
    * With workers, this process compiles the snapshot, mints leaves and batches their decision records.
    */
   workers?: number;
-  scheduling?: "none" | "rr";
+  scheduling?: Scheduling;
   /**
    * Transparent listeners (HTTP by Host, TLS by SNI): in every cluster worker when there are workers, so that
    * this process carries no data-plane load; in this process, on its gateway, when there are none.

@@ -7,11 +7,12 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import nodeCluster from "node:cluster";
 import net from "node:net";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, gatewayWorkers, loadConfig } from "../../src/config.js";
-import { startGatewayCluster, type GatewayCluster, type WorkerCounts, type WorkerDetection } from "../../src/gateway/cluster.js";
+import { startGatewayCluster, type GatewayCluster, type Scheduling, type WorkerCounts, type WorkerDetection } from "../../src/gateway/cluster.js";
+import { socketsBinding } from "../../src/gateway/native-sockets.js";
 import { MemorySink } from "../../src/gateway/decision-log.js";
 import { CaAuthority } from "../../src/ca/authority/index.js";
 import { LeafCache } from "../../src/ca/leaf.js";
@@ -23,6 +24,29 @@ import { run } from "./world.js";
 import { Tunnel } from "./tunnel-client.js";
 
 const NAMES = ["shop.example", "news.example", "search.example"];
+
+/** A process's TCP sockets on a local port, from /proc: listening ones and established ones (Linux). */
+function socketsOn(pid: number, port: number): { listening: Set<string>; established: Set<string> } {
+  const mine = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) mine.add(m[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const out = { listening: new Set<string>(), established: new Set<string>() };
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const row of readFileSync(table, "utf8").split("\n").slice(1)) {
+      const f = row.trim().split(/\s+/);
+      if (f.length < 10 || parseInt(f[1]!.split(":")[1]!, 16) !== port || !mine.has(f[9]!)) continue;
+      if (f[3] === "0A") out.listening.add(f[9]!);
+      else if (f[3] === "01") out.established.add(f[9]!);
+    }
+  }
+  return out;
+}
 const hosts = Object.fromEntries(NAMES.map((n) => [n, ["127.0.0.1"]]));
 /** The ministry owns 127.0.0.1; `deny` is its deny list (news by default, as in the shared test world). */
 const policy = (deny: string[]) =>
@@ -75,6 +99,37 @@ describe("gateway cluster workers", () => {
     assert.match(bumped.out, /origin https shop\.example\/b body=0\n\n200$/, bumped.err);
     const denied = await curl([`http://news.example:${origins.httpPort}/`]);
     assert.match(denied.out, /\n403$/);
+  });
+
+  test("ok/each worker accepts on a listening socket of its own (SO_REUSEPORT): a burst of connections is spread over both", { skip: socketsBinding() ? false : "the socket addon is not built" }, async () => {
+    const pids = cluster.pids();
+    assert.equal(pids.length, 2);
+    const before = pids.map((p) => socketsOn(p, cluster.port));
+    assert.ok(before.every((b) => b.listening.size === 1), "one listening socket in each worker");
+    assert.notDeepEqual([...before[0]!.listening], [...before[1]!.listening], "and not the same one");
+    // 64 connections at once, as a load generator opens them: on one shared socket the first worker to wake
+    // accepts the whole burst; with a socket each, the kernel's hash spreads them (all on one: p = 2^-63).
+    const burst = await Promise.all(
+      Array.from({ length: 64 }, () =>
+        new Promise<net.Socket>((resolve, reject) => {
+          const s = net.connect({ host: "127.0.0.1", port: cluster.port });
+          s.once("connect", () => resolve(s));
+          s.once("error", reject);
+        }),
+      ),
+    );
+    try {
+      let got: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        got = pids.map((p, k) => [...socketsOn(p, cluster.port).established].filter((x) => !before[k]!.established.has(x)).length);
+        if (got[0]! + got[1]! >= 64) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.equal(got[0]! + got[1]!, 64, `all 64 accepted (${got.join(" + ")})`);
+      assert.ok(got.every((n) => n >= 8), `both workers took a share of the burst: ${got.join(" + ")}`);
+    } finally {
+      for (const s of burst) s.destroy();
+    }
   });
 
   test("ok/a long-lived connection survives several swaps; new flows see the new policy", async () => {
@@ -154,13 +209,31 @@ describe("gateway.workers configuration", () => {
 });
 
 describe("gateway cluster start failures", () => {
-  test("fail/workers that cannot listen make the start fail, saying why, instead of being replaced forever", async () => {
-    // 192.0.2.1 (TEST-NET-1) is no address of this machine: every worker's listen fails.
-    await assert.rejects(
-      startGatewayCluster({ workers: 2, host: "192.0.2.1", port: 0, hosts: {}, portalUrl: "http://portal.test", snapshot: policy(["news"]), leaves: () => null, sink: new MemorySink(), onDetection: () => {} }),
-      /gateway worker could not listen: .*EADDRNOTAVAIL 192\.0\.2\.1/,
-    );
-    assert.equal(Object.keys(nodeCluster.workers ?? {}).length, 0, "no worker is left running");
+  for (const scheduling of ["reuseport", "none"] satisfies Scheduling[]) {
+    test(`fail/workers that cannot listen make the start fail, saying why, instead of being replaced forever (${scheduling})`, { skip: scheduling === "reuseport" && !socketsBinding() ? "the socket addon is not built" : false }, async () => {
+      // 192.0.2.1 (TEST-NET-1) is no address of this machine: every worker's listen fails.
+      await assert.rejects(
+        startGatewayCluster({ workers: 2, scheduling, host: "192.0.2.1", port: 0, hosts: {}, portalUrl: "http://portal.test", snapshot: policy(["news"]), leaves: () => null, sink: new MemorySink(), onDetection: () => {} }),
+        /gateway worker could not listen: .*EADDRNOTAVAIL 192\.0\.2\.1/,
+      );
+      assert.equal(Object.keys(nodeCluster.workers ?? {}).length, 0, "no worker is left running");
+    });
+  }
+
+  test("ok/scheduling none: the workers share one listening socket and serve", async () => {
+    const origins = await startOrigins(NAMES);
+    const c = await startGatewayCluster({ workers: 2, scheduling: "none", host: "127.0.0.1", port: 0, hosts, portalUrl: "http://portal.test", snapshot: policy(["news"]), leaves: () => null, sink: new MemorySink(), onDetection: () => {} });
+    try {
+      const r = await run("curl", ["-sS", "--max-time", "10", "-x", `http://127.0.0.1:${c.port}`, `http://shop.example:${origins.httpPort}/shared`]);
+      assert.match(r.out, /origin http shop\.example\/shared/, r.err);
+      if (process.platform === "linux") {
+        const listening = c.pids().map((p) => [...socketsOn(p, c.port).listening]);
+        assert.ok(listening.every((l) => l.length === 1) && listening[0]![0] === listening[1]![0], "the same socket in both");
+      }
+    } finally {
+      await c.stop();
+      await origins.close();
+    }
   });
 
   test("fail/a transparent port already in use fails the start with the reason", async () => {
