@@ -30,7 +30,7 @@ import { fetchSnapshot } from "../bus/snapshot-parts.js";
 import { busLeaves } from "../bus/leaves.js";
 import { Gateway, type LeafSource } from "./proxy.js";
 import { createResolver } from "./resolver.js";
-import { startTransparent, type TransparentListeners } from "./transparent.js";
+import { listenHereUnlessWorkers, type TransparentListeners } from "./transparent.js";
 import { startGatewayCluster, type GatewayCluster, type Scheduling, type WorkerConfig, type WorkerCounts, type WorkerDetection } from "./cluster.js";
 import type { DecisionRecord } from "./decision-log.js";
 import { DecisionCounts } from "./decision-counts.js";
@@ -145,12 +145,15 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
   const boot = randomBytes(6).toString("hex");
   let seq = 0;
   const spoolMaxBytes = o.spoolMaxBytes ?? SPOOL_MAX_BYTES;
-  // Kept as a running total (what a restart finds, plus what is written, minus what is published): summing the
-  // directory on every 200 ms tick would stat thousands of files during a long outage.
+  // Kept as running totals (what a restart finds, plus what is written, minus what is published): summing the
+  // directory on every 200 ms tick, or on every /health, would stat thousands of files during a long outage.
   let spoolBytes = 0;
+  let spoolFiles = 0;
   for (const f of readdirSync(spoolDir)) {
-    if (f.endsWith(".json")) spoolBytes += statSync(join(spoolDir, f)).size;
-    else if (f.endsWith(".json.tmp")) rmSync(join(spoolDir, f), { force: true }); // cut short by a crash, never renamed
+    if (f.endsWith(".json")) {
+      spoolBytes += statSync(join(spoolDir, f)).size;
+      spoolFiles++;
+    } else if (f.endsWith(".json.tmp")) rmSync(join(spoolDir, f), { force: true }); // cut short by a crash, never renamed
   }
   let droppedRecords = 0;
   const spoolFull = () => spoolBytes >= spoolMaxBytes;
@@ -172,11 +175,13 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
       writeFileSync(`${file}.tmp`, bytes);
       renameSync(`${file}.tmp`, file);
       spoolBytes += bytes.length;
+      spoolFiles++;
     }
   };
   const unspool = (file: string, bytes: number): void => {
     rmSync(file, { force: true });
     spoolBytes = Math.max(0, spoolBytes - bytes);
+    spoolFiles = Math.max(0, spoolFiles - 1);
   };
   let sending: Promise<void> | null = null;
   const send = () =>
@@ -251,17 +256,10 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
       onCounts: addCounts,
     });
   }
-  const port = cluster ? cluster.port : await gateway.listen(o.listen.port, o.listen.host);
-  let transparent: TransparentListeners | null = null;
-  if (o.listen.transparent && !cluster) {
-    try {
-      transparent = (await startTransparent(gateway, () => current, o.listen.transparent)).listeners;
-    } catch (e) {
-      clearInterval(batchTimer);
-      await gateway.close();
-      throw e;
-    }
-  }
+  const { port, transparent } = await listenHereUnlessWorkers(cluster, gateway, () => current, o.listen).catch((e: unknown) => {
+    clearInterval(batchTimer);
+    throw e;
+  });
 
   let watch: { stop(): Promise<void> } | null = null;
   const poll = () => {
@@ -288,7 +286,7 @@ export async function startGatewayNode(o: GatewayNodeOptions): Promise<GatewayNo
     (e) => (lastError = `bus: ${e.message}`),
   );
 
-  const spooled = () => readdirSync(spoolDir).filter((f) => f.endsWith(".json")).length;
+  const spooled = () => spoolFiles;
   const health = o.health
     ? await startNodeHealth(o.health, () => ({
         node: o.name,

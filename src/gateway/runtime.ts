@@ -19,7 +19,7 @@ import type { Decision } from "../gateway-core/flow.js";
 import { Gateway, type LeafSource } from "./proxy.js";
 import { startGatewayCluster, type GatewayCluster, type Scheduling } from "./cluster.js";
 import { createResolver } from "./resolver.js";
-import { startTransparent, type TransparentListeners, type TransparentSpec } from "./transparent.js";
+import { listenHereUnlessWorkers, type TransparentListeners, type TransparentSpec } from "./transparent.js";
 import { decisionLogRow, jsonLinesSink, type DecisionRecord, type DecisionSink } from "./decision-log.js";
 import { buildCategoriesFromStore, compileSnapshot, type CategoryCache } from "../services/policy-snapshot.js";
 import { civilDateOf } from "../domain/working-days/index.js";
@@ -218,17 +218,10 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
       },
     });
   }
-  const port = cluster ? cluster.port : await gateway.listen(o.port, o.host);
-  let transparent: TransparentListeners | null = null;
-  if (o.transparent && !cluster) {
-    try {
-      transparent = (await startTransparent(gateway, () => current, o.transparent)).listeners;
-    } catch (e) {
-      await gateway.close();
-      lines?.end();
-      throw e;
-    }
-  }
+  const { port, transparent } = await listenHereUnlessWorkers(cluster, gateway, () => current, o).catch((e: unknown) => {
+    lines?.end();
+    throw e;
+  });
   const refreshTimer = setInterval(() => void refresh(), o.refreshMs ?? 2000);
   refreshTimer.unref();
   let flushing: Promise<void> | null = null;

@@ -103,6 +103,28 @@ export async function startTransparent(gateway: Gateway, snapshot: () => PolicyS
   }
 }
 
+/**
+ * The explicit proxy and the transparent listeners of a process that may have cluster workers (the all-in-one,
+ * a gateway node): with workers, the workers serve both and this process nothing; without, this process's
+ * gateway listens — and is closed again if its transparent listeners cannot start.
+ */
+export async function listenHereUnlessWorkers(
+  cluster: { readonly port: number } | null,
+  gateway: Gateway,
+  snapshot: () => PolicySnapshot | null,
+  listen: { port: number; host: string; transparent?: TransparentSpec },
+): Promise<{ port: number; transparent: TransparentListeners | null }> {
+  if (cluster) return { port: cluster.port, transparent: null };
+  const port = await gateway.listen(listen.port, listen.host);
+  if (!listen.transparent) return { port, transparent: null };
+  try {
+    return { port, transparent: (await startTransparent(gateway, snapshot, listen.transparent)).listeners };
+  } catch (e) {
+    await gateway.close();
+    throw e;
+  }
+}
+
 export class TransparentListeners {
   readonly #o: TransparentOptions;
   readonly #servers: net.Server[] = [];
