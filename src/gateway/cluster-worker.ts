@@ -16,9 +16,9 @@ import { Gateway } from "./proxy.js";
 import { cachedLeaves, leafFromWire } from "./leaf-wire.js";
 import { DecisionCounts } from "./decision-counts.js";
 import { createResolver } from "./resolver.js";
-import { startTransparent, type TransparentListeners } from "./transparent.js";
+import { startTransparent, type TransparentListeners, type TransparentSpec } from "./transparent.js";
 import { packRecord, type PackedRecord } from "./decision-log.js";
-import type { FromWorker, ToWorker, WorkerConfig, WorkerDetection } from "./cluster.js";
+import type { FromWorker, ListenerRole, ToWorker, WorkerConfig, WorkerDetection } from "./cluster.js";
 
 if (cluster.isPrimary || !process.send) throw new Error("cluster-worker runs as a cluster worker");
 
@@ -77,7 +77,12 @@ const BATCH_RECORDS = 128;
 const flushTimer = setInterval(() => flush(), 100);
 flushTimer.unref();
 
-function start(config: WorkerConfig, own: net.Server | null): void {
+/** Scheduling "reuseport": listening sockets of this worker's own, from the primary, by the listener they serve. */
+const own = new Map<ListenerRole, net.Server>();
+/** Connections the primary passed on for a transparent listener that has not started yet. */
+const early: { role: ListenerRole; socket: net.Socket }[] = [];
+
+function start(config: WorkerConfig): void {
   gateway = new Gateway({
     snapshot: () => current,
     resolver: createResolver({ hosts: new Map(Object.entries(config.hosts)), allowPrivate: config.allowPrivateDns }),
@@ -103,11 +108,19 @@ function start(config: WorkerConfig, own: net.Server | null): void {
   });
   const g = gateway;
   void (async () => {
-    // Scheduling "reuseport": the primary handed over a listening socket of this worker's own.
-    const port = own ? g.adopt(own) : await g.listen(config.port, config.host);
+    const proxy = own.get("proxy");
+    const port = proxy ? g.adopt(proxy) : await g.listen(config.port, config.host);
     // Transparent flows go through the same Gateway, hence the same batches: their records, counters and
     // unknown sources reach the primary as the explicit proxy's do.
-    if (config.transparent) transparent = (await startTransparent(g, () => current, config.transparent)).listeners;
+    if (config.transparent) {
+      const spec: TransparentSpec = { ...config.transparent };
+      for (const role of ["http", "tls"] as const) {
+        const server = own.get(role);
+        if (server && spec[role]) spec[role] = { server };
+      }
+      transparent = (await startTransparent(g, () => current, spec)).listeners;
+    }
+    for (const e of early.splice(0)) own.get(e.role)?.emit("connection", e.socket);
     return port;
   })().then(
     (port) => send({ t: "listening", port }),
@@ -130,14 +143,25 @@ async function stop(): Promise<void> {
 
 process.on("message", (m: ToWorker, handle?: net.Server | net.Socket) => {
   switch (m.t) {
+    case "listener":
+      if (handle instanceof net.Server) own.set(m.role, handle);
+      break;
     case "init":
       caActive = m.ca;
       load(m.file, m.snapshotId);
-      start(m.config, m.ownListener && handle instanceof net.Server ? handle : null);
+      start(m.config);
       break;
     case "adopt":
-      if (handle instanceof net.Socket && gateway && !stopping) gateway.accept(handle);
-      else if (handle instanceof net.Socket) handle.destroy();
+      // A connection the primary accepted on one of this worker's sockets before the worker took it over.
+      if (!(handle instanceof net.Socket)) break;
+      if (stopping || !gateway) handle.destroy();
+      else if (m.role === "proxy") gateway.accept(handle);
+      else {
+        const server = own.get(m.role);
+        if (!server) handle.destroy();
+        else if (server.listenerCount("connection") > 0) server.emit("connection", handle);
+        else early.push({ role: m.role, socket: handle });
+      }
       break;
     case "snapshot":
       load(m.file, m.snapshotId);

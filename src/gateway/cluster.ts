@@ -21,8 +21,9 @@
  *  - "none": one shared socket, every worker accepts on it. The worker that wakes first accepts a whole burst —
  *    all 32 connections of the benchmark's keep-alive rows landed on one worker — and the other cores idle.
  *  - "rr": the primary accepts and passes each connection over IPC, which costs a second process per connection.
- * The transparent listeners' sockets are shared as with "none"; a socket-activated descriptor is the primary's
- * (a worker's `listen({ fd })` is resolved by the primary), so systemd's sockets need no passing on.
+ * The transparent listeners on ports get sockets of their own the same way; a socket-activated descriptor is
+ * the primary's and shared as with "none" (a worker's `listen({ fd })` is resolved by the primary), so
+ * systemd's sockets need no passing on.
  * A worker that dies is replaced with the current snapshot. `stop()` asks every worker to close and flush,
  * and waits for them.
  */
@@ -71,10 +72,11 @@ export interface WorkerCounts {
 }
 
 export type ToWorker =
-  /** Sent with the worker's own listening socket as the handle when scheduling is "reuseport". */
-  | { t: "init"; config: WorkerConfig; file: string; snapshotId: string; ca: boolean; ownListener: boolean }
+  /** Scheduling "reuseport": one of the worker's own listening sockets (the handle), sent before "init". */
+  | { t: "listener"; role: ListenerRole }
+  | { t: "init"; config: WorkerConfig; file: string; snapshotId: string; ca: boolean }
   /** A connection the primary accepted on a worker's own socket before the worker took it over (the handle). */
-  | { t: "adopt" }
+  | { t: "adopt"; role: ListenerRole }
   | { t: "snapshot"; file: string; snapshotId: string }
   | { t: "ca"; active: boolean }
   | { t: "leaf"; id: number; ok: true; name: string; keyType: "ecdsa" | "rsa"; epoch: number; /** Leaf then chain, DER in base64. */ ders: string[]; keyPem: string }
@@ -92,6 +94,9 @@ export type FromWorker =
   | { t: "batch"; records: PackedRecord[]; counts: WorkerCounts; detections: WorkerDetection[] }
   | { t: "flushed"; id: number }
   | { t: "stopped" };
+
+/** Which of a worker's listeners a socket of its own serves: the explicit proxy, transparent HTTP or TLS. */
+export type ListenerRole = "proxy" | "http" | "tls";
 
 /** How new connections reach the workers; see the top of this file. */
 export type Scheduling = "reuseport" | "none" | "rr";
@@ -169,7 +174,7 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
   };
   current = writeSnapshot(o.snapshot);
 
-  const live = new Map<number, { worker: Worker; snapshotId: string; listening: boolean; failed: string | null; flushed: number; ownListener: net.Server | null }>();
+  const live = new Map<number, { worker: Worker; snapshotId: string; listening: boolean; failed: string | null; flushed: number; own: net.Server[] }>();
   let flushSeq = 0;
   const waiters = new Set<() => void>();
   const notify = () => {
@@ -187,31 +192,32 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
     switch (m.t) {
       case "ready": {
         // Sent once the worker's module has loaded and listens for messages (earlier ones would be lost).
-        const init = { t: "init", config: workerConfig, file: current.file, snapshotId: current.snapshotId, ca: caActive, ownListener: false } satisfies ToWorker;
-        if (scheduling !== "reuseport" || !entry) {
-          w.send(init);
-          break;
+        const init = { t: "init", config: workerConfig, file: current.file, snapshotId: current.snapshotId, ca: caActive } satisfies ToWorker;
+        if (scheduling === "reuseport" && entry) {
+          for (const [role, at] of ownRoles()) {
+            try {
+              const server = ownListener(w, role, at);
+              entry.own.push(server);
+              w.send({ t: "listener", role } satisfies ToWorker, server);
+            } catch (e) {
+              const err = e as NodeJS.ErrnoException;
+              broken ??= `gateway worker could not listen: bind ${err.code ?? "failed"} ${at.host}:${ports.get(role) ?? at.port} (${err.message})`;
+              notify();
+              return;
+            }
+          }
         }
-        let own: net.Server;
-        try {
-          own = ownListener(w);
-        } catch (e) {
-          const err = e as NodeJS.ErrnoException;
-          broken ??= `gateway worker could not listen: bind ${err.code ?? "failed"} ${o.host}:${port} (${err.message})`;
-          notify();
-          break;
-        }
-        entry.ownListener = own;
-        w.send({ ...init, ownListener: true }, own);
+        // Messages keep their order, those with handles too: the worker has its sockets when "init" arrives.
+        w.send(init);
         break;
       }
       case "listening":
         port = m.port;
         if (entry) {
           entry.listening = true;
-          // The worker accepts on its socket now: the primary's copy goes, so the primary never accepts on it.
-          entry.ownListener?.close();
-          entry.ownListener = null;
+          // The worker accepts on its sockets now: the primary's copies go, so the primary never accepts on them.
+          for (const s of entry.own) s.close();
+          entry.own = [];
         }
         notify();
         break;
@@ -258,13 +264,25 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
     }
   };
 
-  /** A listening socket of the worker's own (SO_REUSEPORT); port 0 takes a free port for all of them. */
-  const ownListener = (w: Worker): net.Server => {
-    const { fd, port: bound } = sockets!.reusePortSocket(o.host, port);
-    port = bound;
+  /** The listeners that get sockets of their own: the proxy, and transparent ones on ports (not descriptors). */
+  const ownRoles = (): [ListenerRole, { host: string; port: number }][] => {
+    const out: [ListenerRole, { host: string; port: number }][] = [["proxy", { host: o.host, port: o.port }]];
+    for (const role of ["http", "tls"] as const) {
+      const at = o.transparent?.[role];
+      if (at && "port" in at && net.isIP(at.host)) out.push([role, at]);
+    }
+    return out;
+  };
+  /** Bound ports per listener: with port 0 the first worker's socket takes a free port and the others join it. */
+  const ports = new Map<ListenerRole, number>();
+  /** A listening socket of the worker's own (SO_REUSEPORT). */
+  const ownListener = (w: Worker, role: ListenerRole, at: { host: string; port: number }): net.Server => {
+    const { fd, port: bound } = sockets!.reusePortSocket(at.host, ports.get(role) ?? at.port);
+    ports.set(role, bound);
+    if (role === "proxy") port = bound;
     const server = net.createServer({ pauseOnConnect: true });
     server.on("connection", (s) => {
-      if (w.isConnected()) w.send({ t: "adopt" } satisfies ToWorker, s);
+      if (w.isConnected()) w.send({ t: "adopt", role } satisfies ToWorker, s);
       else s.destroy();
     });
     server.on("error", () => {});
@@ -274,12 +292,12 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
 
   const spawn = (): Worker => {
     const worker = cluster.fork();
-    live.set(worker.id, { worker, snapshotId: "", listening: false, failed: null, flushed: 0, ownListener: null });
+    live.set(worker.id, { worker, snapshotId: "", listening: false, failed: null, flushed: 0, own: [] });
     worker.on("message", (m: FromWorker) => onMessage(worker, m));
     worker.on("error", () => {});
     worker.once("exit", (code, signal) => {
       const entry = live.get(worker.id);
-      entry?.ownListener?.close();
+      for (const s of entry?.own ?? []) s.close();
       live.delete(worker.id);
       if (entry && !entry.listening) earlyDeaths++;
       else if (entry) earlyDeaths = 0;

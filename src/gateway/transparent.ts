@@ -35,10 +35,21 @@ export interface TransparentOptions {
 const ORIGINAL = Symbol("qaqpa.original-destination");
 type WithOriginal = { [ORIGINAL]?: Destination | null };
 
-/** A port to bind on host, or a listening descriptor inherited from the service manager (socket-activation.ts). */
-export type Listen = { port: number; host: string } | { fd: number };
+/**
+ * A port to bind on host, a listening descriptor inherited from the service manager (socket-activation.ts), or
+ * a listening socket of a cluster worker's own, handed over by the primary (cluster.ts, "reuseport").
+ */
+export type Listen = { port: number; host: string } | { fd: number } | { server: net.Server };
 
 function listen(server: net.Server, at: Listen): Promise<number> {
+  if ("server" in at) {
+    // Connections go to `server`'s handler, paused as its pauseOnConnect would have them.
+    at.server.on("connection", (s: net.Socket) => {
+      s.pause();
+      server.emit("connection", s);
+    });
+    return Promise.resolve((at.server.address() as net.AddressInfo).port);
+  }
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen("fd" in at ? { fd: at.fd } : { port: at.port, host: at.host }, () => {
@@ -153,7 +164,7 @@ export class TransparentListeners {
         () => socket.destroy(),
       );
     });
-    this.#servers.push(server);
+    this.#servers.push(server, ...("server" in at ? [at.server] : []));
     return listen(server, at);
   }
 
@@ -187,11 +198,12 @@ export class TransparentListeners {
         () => socket.destroy(),
       );
     });
-    this.#servers.push(server);
+    this.#servers.push(server, ...("server" in at ? [at.server] : []));
     return listen(server, at);
   }
 
   async close(): Promise<void> {
+    // A server that only relays an adopted socket's connections never listened: close() calls back at once.
     const closed = this.#servers.map((s) => new Promise<void>((r) => s.close(() => r())));
     for (const s of this.#open) s.destroy();
     await Promise.all(closed);

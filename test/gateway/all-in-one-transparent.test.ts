@@ -10,6 +10,8 @@ import type { Running } from "../../src/app.js";
 import type { Origins } from "./origin.js";
 import { allInOneWithOrigins } from "../e2e/support.js";
 import { run } from "./world.js";
+import { socketsBinding } from "../../src/gateway/native-sockets.js";
+import { socketsOn } from "../support/proc-sockets.js";
 
 const TP = "127.0.0.9";
 
@@ -81,6 +83,13 @@ describe("all-in-one with transparent listeners in two cluster workers", () => {
     const id = app.gateway.snapshot()!.id;
     assert.deepEqual(app.gateway.cluster!.versions(), [id, id]);
 
+    if (socketsBinding()) {
+      // Scheduling "reuseport": each worker has listening sockets of its own on the transparent ports too.
+      for (const port of [origins.httpPort, origins.httpsPort]) {
+        const listening = app.gateway.cluster!.pids().map((p) => [...socketsOn(p, port).listening]);
+        assert.ok(listening.every((l) => l.length === 1) && listening[0]![0] !== listening[1]![0], `a socket of its own in each worker on ${port}`);
+      }
+    }
     // Several connections, so that both workers are likely to accept some (the kernel picks one per connection).
     for (let i = 0; i < 4; i++) {
       const r = await curl("search.example", origins.httpPort, [`http://search.example:${origins.httpPort}/w${i}`]);

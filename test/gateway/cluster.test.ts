@@ -7,7 +7,7 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import nodeCluster from "node:cluster";
 import net from "node:net";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, gatewayWorkers, loadConfig } from "../../src/config.js";
@@ -22,31 +22,10 @@ import { snapshot, MINISTRY, AKIMAT } from "../gateway-core/world.js";
 import { startOrigins, type Origins } from "./origin.js";
 import { run } from "./world.js";
 import { Tunnel } from "./tunnel-client.js";
+import { socketsOn } from "../support/proc-sockets.js";
 
 const NAMES = ["shop.example", "news.example", "search.example"];
 
-/** A process's TCP sockets on a local port, from /proc: listening ones and established ones (Linux). */
-function socketsOn(pid: number, port: number): { listening: Set<string>; established: Set<string> } {
-  const mine = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) mine.add(m[1]!);
-    } catch {
-      // closed meanwhile
-    }
-  }
-  const out = { listening: new Set<string>(), established: new Set<string>() };
-  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    for (const row of readFileSync(table, "utf8").split("\n").slice(1)) {
-      const f = row.trim().split(/\s+/);
-      if (f.length < 10 || parseInt(f[1]!.split(":")[1]!, 16) !== port || !mine.has(f[9]!)) continue;
-      if (f[3] === "0A") out.listening.add(f[9]!);
-      else if (f[3] === "01") out.established.add(f[9]!);
-    }
-  }
-  return out;
-}
 const hosts = Object.fromEntries(NAMES.map((n) => [n, ["127.0.0.1"]]));
 /** The ministry owns 127.0.0.1; `deny` is its deny list (news by default, as in the shared test world). */
 const policy = (deny: string[]) =>
