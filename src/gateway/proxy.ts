@@ -32,6 +32,9 @@ import { UpstreamTls, type UpstreamCheck } from "./upstream-tls.js";
 import { relay } from "./replay.js";
 import { CERT_ERRORS, HOP_BY_HOP, serveHttp1, UpstreamPool, type ForwardHost, type ForwardTunnel, type HandOff } from "./http1-forward.js";
 
+
+/** Where spliced upstream reads land before they are copied out (see #splice); one per process is enough. */
+const relayBuffer = Buffer.allocUnsafe(64 * 1024);
 export interface LeafSource {
   get(name: string, keyType: "ecdsa" | "rsa"): Promise<MintedLeaf>;
 }
@@ -514,14 +517,39 @@ export class Gateway {
       return;
     }
     const ip = addrs[0]!;
-    const up = net.connect({ host: ip, port, noDelay: true, timeout: this.#t.connectMs });
+    // Upstream bytes are read into one shared buffer and copied out (a pooled slice for small reads) instead of
+    // a fresh 64 KiB allocation per read, as the default read path does; returning false pauses the upstream
+    // until the client drains. The client's side cannot choose its buffer (it was accepted) and is piped.
+    let waiting = false;
+    const resumeUp = () => {
+      waiting = false;
+      up.resume();
+    };
+    const up = net.connect({
+      host: ip,
+      port,
+      noDelay: true,
+      timeout: this.#t.connectMs,
+      onread: {
+        buffer: relayBuffer,
+        callback: (n: number, buf: Uint8Array) => {
+          if (client.destroyed) return false;
+          const chunk = Buffer.allocUnsafe(n);
+          chunk.set(buf.subarray(0, n));
+          if (client.write(chunk) || waiting) return !waiting;
+          waiting = true;
+          client.once("drain", resumeUp);
+          return false;
+        },
+      },
+    });
     this.#track(up);
     up.once("timeout", () => up.destroy());
+    up.once("end", () => client.end());
     up.once("connect", () => {
       up.setTimeout(this.#t.idleMs, () => up.destroy());
       up.write(bytes);
       client.pipe(up);
-      up.pipe(client);
       client.resume();
     });
     let logged = false;

@@ -181,6 +181,21 @@ describe("backpressure: one connection's buffers stay bounded", () => {
     assert.ok(sent < BOUND, `the origin was held up after ${(sent / MiB).toFixed(1)} MiB of ${OFFERED / MiB} MiB`);
   });
 
+  test("ok/an origin flooding a spliced CONNECT tunnel whose client stops reading is held up", async () => {
+    const before = flood.flushed();
+    const c = await connect(t.port);
+    sockets.push(c);
+    c.write(`CONNECT social.example:${flood.port} HTTP/1.1\r\nHost: social.example:${flood.port}\r\n\r\n`);
+    assert.match(await headThenStall(c), /^HTTP\/1\.1 200/);
+    c.resume();
+    c.write(`GET /big HTTP/1.1\r\nHost: social.example:${flood.port}\r\n\r\n`);
+    assert.match(await headThenStall(c), /^HTTP\/1\.1 200/);
+    await sleep(STALL_MS);
+    const sent = flood.flushed() - before;
+    assert.ok(sent >= MiB, `the body flowed at first (${sent} bytes)`);
+    assert.ok(sent < BOUND, `the origin was held up after ${(sent / MiB).toFixed(1)} MiB of ${OFFERED / MiB} MiB`);
+  });
+
   test("ok/an origin flooding a bumped (decrypted) connection whose client stops reading is held up", async () => {
     const raw = await connect(t.port);
     sockets.push(raw);
