@@ -80,6 +80,7 @@ export async function startAllInOne(config: Config, env = process.env): Promise<
       gatewayError: () => gateway?.lastError() ?? null,
       hosts: config.proxy.hosts,
       metrics: registry,
+      sealer,
       readiness: async () => ({ gateway: !!gateway?.snapshot(), ...(config.mail ? { mail: !!mail?.service.ready } : {}) }),
     });
     await registerPortal(api);

@@ -30,6 +30,8 @@ export interface ApiDeps {
   hosts?: Record<string, string[]>;
   /** Prometheus registry served at /metrics. */
   metrics?: import("prom-client").Registry;
+  /** Seals the secrets the API issues (gateway node credentials) under the master key; absent = refused (503). */
+  sealer?: import("../secrets/sealer.js").Sealer;
 }
 
 export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;

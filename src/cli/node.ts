@@ -6,7 +6,8 @@
  * master.key in the data directory).
  *
  * Like `qaqpa ca`, each command is one transaction on the store: on the embedded store the control plane must be
- * stopped; on PostgreSQL it runs beside the replicas, which see the change within seconds.
+ * stopped; on PostgreSQL it runs beside the replicas, which see the change within seconds. On a running control
+ * plane the STS administrator does the same through the API (POST /api/gateway/nodes, …/{id}/rotate|revoke).
  */
 import { chmodSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";

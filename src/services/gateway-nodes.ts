@@ -21,16 +21,16 @@ import { randomBytes } from "node:crypto";
 import { sql, type Kysely, type Selectable } from "kysely";
 import type { Database, GatewayNodeTable } from "../store/schema.js";
 import type { Sealer } from "../secrets/sealer.js";
-import type { GatewayNode, GatewayNodeList, GatewayNodeState } from "../contract/gateway-nodes.js";
+import { ROTATION_OVERLAP_MINUTES, type GatewayNode, type GatewayNodeList, type GatewayNodeState } from "../contract/gateway-nodes.js";
 import { Problem } from "../contract/problem.js";
 import { NODE_NAME } from "../bus/bus.js";
 import { credentialSealer, type NodeCredentials } from "../bus/leaves.js";
 import { iso, requirePermission, type Ctx } from "./context.js";
 
 /** How long a rotated-out credential is still accepted unless the rotation says otherwise. */
-export const DEFAULT_ROTATION_OVERLAP_MS = 10 * 60_000;
+export const DEFAULT_ROTATION_OVERLAP_MS = ROTATION_OVERLAP_MINUTES.default * 60_000;
 /** The longest overlap a rotation may leave: a day, enough to reach any node, short enough to stay a rotation. */
-export const MAX_ROTATION_OVERLAP_MS = 24 * 3_600_000;
+export const MAX_ROTATION_OVERLAP_MS = ROTATION_OVERLAP_MINUTES.max * 60_000;
 /** How often the control plane's directory looks for a change: a revocation takes effect within this. */
 export const DIRECTORY_REFRESH_MS = 2_000;
 
@@ -65,12 +65,12 @@ async function locked(ctx: Ctx, id: string): Promise<(ViewRow & { sealed_credent
   return ctx.tx.selectFrom("gateway_node").select([...VIEW, "sealed_credential"]).where("id", "=", id).forUpdate().executeTakeFirst();
 }
 
-async function audit(ctx: Ctx, action: "enrol" | "rotate" | "revoke", before: ViewRow | undefined, after: ViewRow): Promise<void> {
-  await ctx.audit({ action: `gateway-node.${action}`, entityType: "gateway_node", entityId: after.id, before: before ? toView(before) : null, after: toView(after) });
+async function audit(ctx: Ctx, action: "enrol" | "rotate" | "revoke", before: ViewRow | undefined, after: ViewRow, reason?: string): Promise<void> {
+  await ctx.audit({ action: `gateway-node.${action}`, entityType: "gateway_node", entityId: after.id, before: before ? toView(before) : null, after: { ...toView(after), ...(reason ? { reason } : {}) } });
 }
 
-/** Enrol a node (or a revoked one again) with a fresh credential. */
-export async function enrolGatewayNode(ctx: Ctx, sealer: Sealer, id: string): Promise<IssuedCredential> {
+/** Enrol a node (or a revoked one again) with a fresh credential; `reason` goes to the audit entry. */
+export async function enrolGatewayNode(ctx: Ctx, sealer: Sealer, id: string, reason?: string): Promise<IssuedCredential> {
   requirePermission(ctx.principal, "gateway-node.write");
   checkId(id);
   const before = await locked(ctx, id);
@@ -93,7 +93,7 @@ export async function enrolGatewayNode(ctx: Ctx, sealer: Sealer, id: string): Pr
     : await ctx.tx.insertInto("gateway_node").values({ id, ...fresh }).onConflict((oc) => oc.column("id").doNothing()).returning(VIEW).executeTakeFirst();
   // Lost a race with another enrolment of the same new id (the row did not exist to lock).
   if (!after) throw new Problem("QQ_ERR_DUPLICATE", `gateway node ${id} is already enrolled: rotate its credential instead`);
-  await audit(ctx, "enrol", before, after);
+  await audit(ctx, "enrol", before, after, reason);
   return { node: toView(after), credential };
 }
 

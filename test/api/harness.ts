@@ -5,9 +5,11 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { openStore, type Store } from "../../src/store/db.js";
-import { createApi, type App } from "../../src/api/index.js";
+import { createApi, type ApiDeps, type App } from "../../src/api/index.js";
+import { createSealer, type Sealer } from "../../src/secrets/sealer.js";
 import { ensureAdmin } from "../../src/bootstrap.js";
 import { binCheckDigit } from "../../src/domain/catalogue/bin-check.js";
 import type { Role } from "../../src/domain/authz.js";
@@ -25,6 +27,8 @@ export function newBin(): string {
 export interface World {
   app: App;
   store: Store;
+  /** The API's sealer (as the master key's in the all-in-one): what gateway node credentials are sealed under. */
+  sealer: Sealer;
   tokens: Record<Role | "operatorB" | "organisationB", string>;
   ids: { opA: string; opB: string; orgA: string; orgB: string; contractA: string; contractB: string; prefixA: string; prefixB: string; accountOpA: string };
   call(token: string | null, method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any; headers: Record<string, any>; body: string }>;
@@ -33,11 +37,13 @@ export interface World {
 
 export const ADMIN_PASSWORD = "correct horse battery staple";
 
-export async function startWorld(): Promise<World> {
+/** `deps` adds to or replaces the API's dependencies (e.g. a logger to inspect). */
+export async function startWorld(deps: Partial<ApiDeps> = {}): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), "qaqpa-api-"));
   const store = await openStore({ dataDir: dir });
   await ensureAdmin(store, ADMIN_PASSWORD);
-  const app = await createApi({ store });
+  const sealer = deps.sealer ?? createSealer(randomBytes(32));
+  const app = await createApi({ store, ...deps, sealer });
   const call: World["call"] = async (token, method, url, body, headers = {}) => {
     const r = await app.inject({
       method: method as any,
@@ -96,6 +102,7 @@ export async function startWorld(): Promise<World> {
   return {
     app,
     store,
+    sealer,
     tokens,
     ids: { opA: opA.id, opB: opB.id, orgA: orgA.id, orgB: orgB.id, contractA: contractA.id, contractB: contractB.id, prefixA: prefixA.id, prefixB: prefixB.id, accountOpA: accOpA.id },
     call,

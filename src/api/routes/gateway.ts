@@ -1,12 +1,16 @@
 import { Type } from "@sinclair/typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ApiDeps, App, RouteFn } from "../server.js";
 import { tx } from "../server.js";
 import { CATEGORIES } from "../../categories/taxonomy.js";
 import { CivilDate, Instant, Page, PageQuery, Uuid } from "../../contract/common.js";
 import * as gw from "../../services/gateway.js";
 import { buildCategoriesFromStore } from "../../services/policy-snapshot.js";
-import { listGatewayNodes } from "../../services/gateway-nodes.js";
-import { GatewayNodeList } from "../../contract/gateway-nodes.js";
+import { enrolGatewayNode, listGatewayNodes, revokeGatewayNode, rotateGatewayNode, type IssuedCredential } from "../../services/gateway-nodes.js";
+import { GatewayNodeEnrolRequest, GatewayNodeList, GatewayNodeParams, GatewayNodeRotateRequest, IssuedGatewayNodeCredential, RevokedGatewayNode } from "../../contract/gateway-nodes.js";
+import { Problem } from "../../contract/problem.js";
+import type { Ctx } from "../../services/context.js";
+import type { Sealer } from "../../secrets/sealer.js";
 
 const Trace = Type.Array(Type.Object({ stage: Type.String(), outcome: Type.String(), rule: Type.Optional(Type.String()) }));
 const Verdict = Type.Object({ action: Type.String(), reason: Type.String(), rule: Type.String(), tls: Type.Optional(Type.Union([Type.String(), Type.Null()])) });
@@ -52,9 +56,59 @@ export function gatewayRoutes(deps: ApiDeps) {
         method: "GET",
         url: "/api/gateway/nodes",
         access: "gateway-node.read",
-        schema: { tags, summary: "Enrolled gateway nodes of the multi-node mode: id, state, credential generation and times (never a credential; qaqpa node enrol|rotate|revoke changes them)", response: { 200: GatewayNodeList } },
+        schema: { tags, summary: "Enrolled gateway nodes of the multi-node mode: id, state, credential generation and times (never a credential)", response: { 200: GatewayNodeList } },
       },
       (req) => tx(deps, req, (ctx) => listGatewayNodes(ctx)),
+    );
+    /**
+     * Enrolment and rotation hand the node's credential back in this one response and never again (the store
+     * holds it sealed): no cache may keep it, and neither the audit entry nor the request log carries it.
+     */
+    const issue = async (req: FastifyRequest, reply: FastifyReply, status: 200 | 201, fn: (ctx: Ctx, sealer: Sealer) => Promise<IssuedCredential>) => {
+      const sealer = deps.sealer;
+      if (!sealer) throw new Problem("QQ_ERR_NOT_READY", "this process has no master key: gateway node credentials cannot be sealed");
+      const { node, credential } = await tx(deps, req, (ctx) => fn(ctx, sealer));
+      const body = { node, credential: credential.toString("base64") };
+      credential.fill(0);
+      return reply.code(status).header("cache-control", "no-store").send(body);
+    };
+    route(
+      {
+        method: "POST",
+        url: "/api/gateway/nodes",
+        access: "gateway-node.write",
+        schema: {
+          tags,
+          summary: "Enrol a gateway node (or a revoked one again) and return its credential — once, never again; an active node is refused (rotate it)",
+          body: GatewayNodeEnrolRequest,
+          response: { 201: IssuedGatewayNodeCredential },
+        },
+      },
+      (req, reply) => issue(req, reply, 201, (ctx, sealer) => enrolGatewayNode(ctx, sealer, req.body.id, req.body.reason)),
+    );
+    route(
+      {
+        method: "POST",
+        url: "/api/gateway/nodes/:id/rotate",
+        access: "gateway-node.write",
+        schema: {
+          tags,
+          summary: "Issue a node a new credential and return it — once, never again; the previous one is accepted for the overlap",
+          params: GatewayNodeParams,
+          body: GatewayNodeRotateRequest,
+          response: { 200: IssuedGatewayNodeCredential },
+        },
+      },
+      (req, reply) => issue(req, reply, 200, (ctx, sealer) => rotateGatewayNode(ctx, sealer, req.params.id, req.body.overlapMinutes === undefined ? undefined : req.body.overlapMinutes * 60_000)),
+    );
+    route(
+      {
+        method: "POST",
+        url: "/api/gateway/nodes/:id/revoke",
+        access: "gateway-node.write",
+        schema: { tags, summary: "Refuse every credential of the node from now on (the control plane's directory sees it within 2 s)", params: GatewayNodeParams, response: { 200: RevokedGatewayNode } },
+      },
+      async (req) => ({ node: await tx(deps, req, (ctx) => revokeGatewayNode(ctx, req.params.id)) }),
     );
     route(
       {
