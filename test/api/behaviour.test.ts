@@ -152,6 +152,7 @@ describe("API behaviour", () => {
   test("ok/revoked and disabled credentials stop working", async () => {
     const created = await w.call(w.tokens.sts_engineer, "POST", "/api/tokens", { name: "ci" });
     assert.equal(created.status, 201);
+    assert.equal(created.headers["cache-control"], "no-store", "a token shown once is not cached");
     const t = created.json.token as string;
     assert.equal((await w.call(t, "GET", "/api/auth/me")).status, 200);
     assert.equal((await w.call(w.tokens.sts_engineer, "DELETE", `/api/tokens/${created.json.id}`)).status, 204);

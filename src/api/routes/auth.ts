@@ -53,7 +53,11 @@ export function authRoutes(deps: ApiDeps) {
         await ctx.audit({ action: "api-token.create", entityType: "api_token", entityId: r.id, after: { name: r.name, expiresAt: r.expires_at } });
         return r;
       });
-      return reply.code(201).send({ id: created.id, name: created.name, createdAt: iso(created.created_at), expiresAt: created.expires_at ? iso(created.expires_at) : null, lastUsedAt: null, token });
+      // The token is shown once: no cache along the way may keep it.
+      return reply
+        .code(201)
+        .header("cache-control", "no-store")
+        .send({ id: created.id, name: created.name, createdAt: iso(created.created_at), expiresAt: created.expires_at ? iso(created.expires_at) : null, lastUsedAt: null, token });
     });
 
     route({ method: "DELETE", url: "/api/tokens/:id", access: "authenticated", schema: { tags, summary: "Revoke one of the caller's API tokens", params: IdParams, response: { 204: Type.Null() } } }, async (req, reply) => {
