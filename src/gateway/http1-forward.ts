@@ -3,7 +3,8 @@
  * own parser (src/gateway-core/parse/http1-head.ts), decided per request by the gateway, and relayed over a
  * pooled keep-alive upstream connection; only heads and body framing are parsed, bodies are relayed as bytes.
  *
- *   client bytes ─▶ parseRequestHead ─┬─ unusual (Expect, Upgrade, HTTP/1.0, not origin-form) ─▶ node:http path
+ *   client bytes ─▶ parseRequestHead ─┬─ unusual (Upgrade, HTTP/1.0, Expect other than 100-continue,
+ *                                     │           not origin-form) ─▶ node:http path
  *                                     └─ decide ─▶ block page | upstream (pool per host, port, TLS, address)
  *                                                    head ─▶ body (BodyFramer) ─▶ response head ─▶ body ─▶ pool
  *
@@ -68,6 +69,7 @@ const HEADERS_MS = 30_000;
 const POOL_IDLE_MS = 30_000;
 const MAX_FREE_PER_KEY = 256;
 const EMPTY: Buffer = Buffer.alloc(0);
+const CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n";
 
 const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 421: "Misdirected Request", 502: "Bad Gateway" };
 
@@ -89,7 +91,9 @@ export function upstreamRequestHead(head: RequestHead, path: string, host: strin
   const h = head.headers;
   for (let i = 0; i < h.length; i += 2) {
     const lower = h[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || lower.startsWith("proxy-") || lower.startsWith(":")) continue;
+    // Expect is answered here (100 Continue once the upstream is ready), not sent on: an upstream's own 100
+    // would be an interim response, and those are not relayed.
+    if (HOP_BY_HOP.has(lower) || lower.startsWith("proxy-") || lower.startsWith(":") || lower === "expect") continue;
     if (lower === "host") hasHost = true;
     out += `${h[i]}: ${h[i + 1]}\r\n`;
   }
@@ -211,7 +215,8 @@ type Exchange = { keep: boolean };
 
 /** A request the raw path leaves to node:http. */
 function unusual(head: RequestHead, via: ForwardVia): boolean {
-  if (head.version !== "1.1" || head.expect !== null || head.upgrade !== null) return true;
+  if (head.version !== "1.1" || head.upgrade !== null) return true;
+  if (head.expect !== null && head.expect.trim().toLowerCase() !== "100-continue") return true;
   return via ? head.targetForm !== "origin" : head.targetForm !== "absolute";
 }
 
@@ -325,9 +330,13 @@ class ClientConnection {
     return this.client.destroyed ? false : this.client.write(s);
   }
 
-  /** Reads (and drops) the request body, then answers whether the connection may serve another request. */
+  /**
+   * Reads (and drops) the request body, then answers whether the connection may serve another request. A
+   * client that asked for 100 Continue has not sent its body: it is answered at once and the connection
+   * closes, as it may still send the body after its own wait (RFC 9110 §10.1.1).
+   */
   async #local(head: RequestHead, status: number, headers: [string, string | number][], body: string): Promise<Exchange> {
-    const keep = head.keepAlive && (await this.#readBody(head.framing, null)) === "done";
+    const keep = head.keepAlive && head.expect === null && (await this.#readBody(head.framing, null)) === "done";
     this.#write(localResponse(status, headers, body, keep));
     return { keep };
   }
@@ -608,6 +617,7 @@ class ClientConnection {
       sock.setTimeout(this.pool.connectMs, () => fail(Object.assign(new Error("upstream timeout"), { code: "ETIMEDOUT" })));
       sock.resume();
       sock.write(text);
+      if (!requestDone && head.expect !== null) this.#write(CONTINUE);
       if (!requestDone) {
         void this.#readBody(head.framing, sock).then((v) => {
           if (settled) return;

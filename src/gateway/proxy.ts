@@ -225,7 +225,7 @@ export class Gateway {
 
   /**
    * The explicit proxy's listener on the raw path: node:http's own connection handler is kept for what the raw
-   * path leaves to it (Expect, Upgrade, HTTP/1.0, origin-form requests).
+   * path leaves to it (Upgrade, HTTP/1.0, expectations other than 100-continue, origin-form requests).
    */
   #rawListener(): void {
     const httpConnection = this.server.listeners("connection")[0] as (s: net.Socket) => void;
@@ -654,7 +654,7 @@ export class Gateway {
     },
   };
 
-  /** HTTP/1.1 requests of a tunnel on the raw path; what it leaves (Expect, Upgrade, …) goes to #inner. */
+  /** HTTP/1.1 requests of a tunnel on the raw path; what it leaves (Upgrade, HTTP/1.0, …) goes to #inner. */
   #raw(socket: Duplex, bytes: Buffer, ctx: TunnelContext): void {
     const tunnel: ForwardTunnel = { sourceIp: ctx.sourceIp, host: ctx.host, port: ctx.port, tls: ctx.tls, ...(ctx.hello ? { tlsFacts: { ech: ctx.hello.ech, alpn: ctx.hello.alpn, ja4: ctx.hello.ja4 } } : {}) };
     serveHttp1(socket, bytes, tunnel, ctx.sourceIp, this.#forwardHost, this.#pool!, this.#tunnelHandOff);
@@ -781,7 +781,7 @@ export class Gateway {
 
   /**
    * A transparent HTTP connection on the raw HTTP/1.1 path (each request's Host checked against `original`
-   * there); `fallback` takes what that path leaves (Expect, Upgrade, HTTP/1.0), or the whole connection when
+   * there); `fallback` takes what that path leaves (Upgrade, HTTP/1.0, unusual expectations), or the whole connection when
    * the raw path is off.
    */
   acceptTransparentHttp(socket: net.Socket, original: { ip: string; port: number }, fallback: HandOff["fallback"]): void {

@@ -170,8 +170,8 @@ export class TransparentListeners {
 
   /**
    * HTTP by Host. Resolves to the port actually bound. Requests take the explicit proxy's raw HTTP/1.1 path
-   * (each Host checked against the original destination there); what that path leaves (Expect, Upgrade,
-   * HTTP/1.0) is parsed by a node:http server that never listens, with the same check in #check.
+   * (each Host checked against the original destination there); what that path leaves (Upgrade, unusual
+   * expectations, HTTP/1.0) is parsed by a node:http server that never listens, with the same check in #check.
    */
   listenHttp(at: Listen): Promise<number> {
     const inner = http.createServer({ maxHeaderSize: 32 * 1024, requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 5_000 });

@@ -237,9 +237,34 @@ describe("raw HTTP/1.1 forwarding in bumped connections", () => {
     assert.match(r.got, /^HTTP\/1\.1 400 /);
   });
 
-  test("ok/Expect: 100-continue is left to the node:http path and still works", async () => {
+  test("ok/Expect: 100-continue: the gateway answers 100 once the upstream is ready, and does not send Expect on", async () => {
     const r = await run("curl", ["-sS", "--cacert", t.rootFile, "-x", `http://127.0.0.1:${t.port}`, "-H", "Expect: 100-continue", "--data-binary", "x".repeat(2000), `https://shop.example:${origins.httpsPort}/expect`]);
     assert.match(r.out, /origin https shop\.example\/expect body=2000/, r.err);
+    const c = await bumped("shop.example", raw.port);
+    const interim = await exchange(c, `POST /expect-raw HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n`, (g) => g.includes("\r\n\r\n"));
+    assert.equal(interim.got, "HTTP/1.1 100 Continue\r\n\r\n", "100 before any body byte was sent");
+    const final = await exchange(c, "hello", (g) => g.includes("raw /expect-raw\n"));
+    assert.match(final.got, /^HTTP\/1\.1 200 OK\r\n/);
+    c.destroy();
+    const head = raw.heads.find((h) => h.startsWith("POST /expect-raw "));
+    assert.ok(head, "the origin got the request");
+    assert.doesNotMatch(head, /^expect:/im, "Expect is answered by the gateway, not sent on");
+  });
+
+  test("fail/a refused request with Expect: 100-continue is answered at once, without 100, and the connection closes", async () => {
+    const c = await bumped("shop.example", origins.httpsPort);
+    const r = await exchange(c, "POST /blog/post HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n", () => false);
+    assert.equal(r.closed, true, "closed: the client may still send the body it held back");
+    assert.match(r.got, /^HTTP\/1\.1 403 Forbidden\r\n/);
+    assert.doesNotMatch(r.got, /100 Continue/);
+    assert.match(r.got, /Connection: close\r\n/);
+  });
+
+  test("fail/an expectation other than 100-continue gets 417 (the node:http path)", async () => {
+    const c = await bumped("shop.example", origins.httpsPort);
+    const r = await exchange(c, "POST /x HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 1\r\nExpect: teapot\r\n\r\nx", (g) => / 417 /.test(g));
+    c.destroy();
+    assert.match(r.got, /^HTTP\/1\.1 417 /);
   });
 });
 

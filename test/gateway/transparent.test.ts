@@ -143,7 +143,7 @@ describe("transparent listeners", () => {
     assert.equal(rec[0]!.port, t.origins.httpPort, "the port is the original destination's");
   });
 
-  test("ok/HTTP/1.0 and Expect take the node:http path with the same Host check", async () => {
+  test("ok/HTTP/1.0 (the node:http path) and Expect: 100-continue (the raw path) get the same Host check", async () => {
     const ok = await exchange(`GET /old HTTP/1.0\r\nHost: shop.example\r\n\r\n`);
     assert.match(ok, /^HTTP\/1\.[01] 200/, ok);
     assert.match(ok, /origin http shop\.example\/old/);
