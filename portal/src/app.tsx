@@ -26,6 +26,7 @@ import { CalendarPage } from "./features/calendar/calendar.js";
 import { NotificationsPage } from "./features/notifications/notifications.js";
 import { WhatIfPage } from "./features/gateway/what-if.js";
 import { PinnedPage } from "./features/gateway/pinned.js";
+import { GatewayNodesPage } from "./features/gateway/nodes.js";
 import { CategoriesPage } from "./features/categories/categories.js";
 import { CaPage } from "./features/ca/ca.js";
 import { MailPage } from "./features/mail/mail.js";
@@ -67,6 +68,7 @@ const ROUTES: Route[] = [
   { path: "/notifications", permission: "notification.read", render: () => <NotificationsPage /> },
   { path: "/gateway/what-if", permission: "gateway.what-if", render: () => <WhatIfPage /> },
   { path: "/gateway/pinned", permission: "gateway.pinned.read", render: () => <PinnedPage /> },
+  { path: "/gateway/nodes", permission: "gateway-node.read", render: () => <GatewayNodesPage /> },
   { path: "/categories", permission: "category.read", render: () => <CategoriesPage /> },
   { path: "/ca", permission: "ca.read", render: () => <CaPage /> },
   { path: "/mail", permission: "mail.read", render: () => <MailPage /> },

@@ -32,6 +32,7 @@ export const NAV: NavItem[] = [
   { to: "/notifications", label: (t) => t("nav.notifications"), permission: "notification.read" },
   { to: "/gateway/what-if", label: (t) => t("nav.whatIf"), permission: "gateway.what-if" },
   { to: "/gateway/pinned", label: (t) => t("pinned.nav"), permission: "gateway.pinned.read" },
+  { to: "/gateway/nodes", label: (t) => t("gatewayNodes.nav"), permission: "gateway-node.read" },
   { to: "/categories", label: (t) => t("nav.categories"), permission: "category.read" },
   { to: "/ca", label: (t) => t("nav.ca"), permission: "ca.read" },
   { to: "/mail", label: (t) => t("mail.nav"), permission: "mail.read" },

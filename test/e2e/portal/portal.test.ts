@@ -74,7 +74,7 @@ describe("portal in Chromium", { skip }, () => {
     await page.getByLabel("Password").fill(ADMIN_PASSWORD);
     await page.getByRole("button", { name: "Log in" }).click();
     await page.getByRole("heading", { name: "Overview" }).waitFor();
-    assert.deepEqual(await navLinks(), ["Overview", "Organisations", "Telecom operators", "Contracts", "IP address catalogue", "Accounts", "Audit log", "Working-day calendar", "Notifications", "What-if simulator", "Pinned applications", "Category database", "Root certificate", "Mail gateway", "Transparency report", "Applications", "Incidents", "Unknown source addresses", "Follow-up tasks", "Policies and exceptions", "Root certificate installation"]);
+    assert.deepEqual(await navLinks(), ["Overview", "Organisations", "Telecom operators", "Contracts", "IP address catalogue", "Accounts", "Audit log", "Working-day calendar", "Notifications", "What-if simulator", "Pinned applications", "Gateway nodes", "Category database", "Root certificate", "Mail gateway", "Transparency report", "Applications", "Incidents", "Unknown source addresses", "Follow-up tasks", "Policies and exceptions", "Root certificate installation"]);
     await check("dashboard");
   });
 

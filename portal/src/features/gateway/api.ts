@@ -5,10 +5,11 @@
  */
 import type { OverviewReport, TransparencyReport } from "../../../../src/contract/reports.js";
 import type { PinnedCandidate, PinnedStatus } from "../../../../src/contract/pinned-apps.js";
+import type { GatewayNode, GatewayNodeList, IssuedGatewayNodeCredential, RevokedGatewayNode } from "../../../../src/contract/gateway-nodes.js";
 import { api } from "../../api/client.js";
 import type { Paged } from "../../api/resources.js";
 
-export type { OverviewReport, TransparencyReport, PinnedCandidate };
+export type { OverviewReport, TransparencyReport, PinnedCandidate, GatewayNode, IssuedGatewayNodeCredential };
 export type PinnedFilter = PinnedStatus | "all";
 
 export interface TraceStep {
@@ -96,6 +97,14 @@ export const categories = {
 export const pinned = {
   list: (status: PinnedFilter, signal?: AbortSignal) => api.get<PinnedCandidate[]>("/api/gateway/pinned-candidates", { status }, signal),
   decide: (host: string, verb: "approve" | "reject", reason: string) => api.post<PinnedCandidate>(`/api/gateway/pinned-candidates/${encodeURIComponent(host)}/${verb}`, { reason }),
+};
+
+/** Gateway nodes of the multi-node mode (src/api/routes/gateway.ts): enrol and rotate answer the credential once. */
+export const gatewayNodes = {
+  list: (signal?: AbortSignal) => api.get<GatewayNodeList>("/api/gateway/nodes", undefined, signal),
+  enrol: (id: string, reason: string | undefined) => api.post<IssuedGatewayNodeCredential>("/api/gateway/nodes", reason ? { id, reason } : { id }),
+  rotate: (id: string, overlapMinutes: number) => api.post<IssuedGatewayNodeCredential>(`/api/gateway/nodes/${encodeURIComponent(id)}/rotate`, { overlapMinutes }),
+  revoke: (id: string) => api.post<RevokedGatewayNode>(`/api/gateway/nodes/${encodeURIComponent(id)}/revoke`, {}),
 };
 
 export const reports = {
