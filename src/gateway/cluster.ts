@@ -202,6 +202,9 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
             } catch (e) {
               const err = e as NodeJS.ErrnoException;
               broken ??= `gateway worker could not listen: bind ${err.code ?? "failed"} ${at.host}:${ports.get(role) ?? at.port} (${err.message})`;
+              // Like a worker whose own listen failed: it exits, and is not replaced (the cause does not heal).
+              for (const own of entry.own.splice(0)) own.close();
+              w.process.kill();
               notify();
               return;
             }
