@@ -79,7 +79,7 @@ flushTimer.unref();
 
 /** Scheduling "reuseport": listening sockets of this worker's own, from the primary, by the listener they serve. */
 const own = new Map<ListenerRole, net.Server>();
-/** Connections the primary passed on for a transparent listener that has not started yet. */
+/** Connections the primary passed on for a listener that has not started yet (the transparent ones start later). */
 const early: { role: ListenerRole; socket: net.Socket }[] = [];
 
 function start(config: WorkerConfig): void {
@@ -154,14 +154,11 @@ process.on("message", (m: ToWorker, handle?: net.Server | net.Socket) => {
     case "adopt":
       // A connection the primary accepted on one of this worker's sockets before the worker took it over.
       if (!(handle instanceof net.Socket)) break;
-      if (stopping || !gateway) handle.destroy();
-      else if (m.role === "proxy") gateway.accept(handle);
-      else {
-        const server = own.get(m.role);
-        if (!server) handle.destroy();
-        else if (server.listenerCount("connection") > 0) server.emit("connection", handle);
-        else early.push({ role: m.role, socket: handle });
-      }
+      // Through the listener's own socket, whose "connection" handler the gateway or transparent listener set.
+      const server = own.get(m.role);
+      if (stopping || !server) handle.destroy();
+      else if (server.listenerCount("connection") > 0) server.emit("connection", handle);
+      else early.push({ role: m.role, socket: handle });
       break;
     case "snapshot":
       load(m.file, m.snapshotId);

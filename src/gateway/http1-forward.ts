@@ -62,6 +62,24 @@ export interface ForwardTransparent {
 export type ForwardVia = ForwardTunnel | ForwardTransparent | null;
 const isTunnel = (v: ForwardVia): v is ForwardTunnel => v !== null && "host" in v;
 
+/**
+ * The transparent listener's check, on the raw path and on the node:http path alike: `host` must resolve to
+ * the address the client really dialled. Returns the name's addresses, or the refusal's rule.
+ */
+export async function checkOriginalDestination(resolver: Resolver, host: string, originalIp: string): Promise<{ addrs: string[] } | { refused: string }> {
+  const addrs = await resolver.resolve(host).catch(() => [] as string[]);
+  return addrs.includes(originalIp) ? { addrs } : { refused: `original destination ${originalIp} is not an address of ${host}` };
+}
+
+/** A fallback that hands the connection, with the bytes already read, to a node:http server that never listens. */
+export function fallbackTo(server: net.Server): HandOff["fallback"] {
+  return (client, buffered) => {
+    if (buffered.length) client.unshift(buffered);
+    server.emit("connection", client);
+    client.resume();
+  };
+}
+
 export const HOP_BY_HOP = new Set(["connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
 export const CERT_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|SIGNATURE_FAILURE|DEPTH_ZERO/;
 const KEEP_ALIVE_MS = 5_000;
@@ -429,16 +447,15 @@ class ClientConnection {
       h.sink.write(recordOf("request", ref, facts, d, { startedAt, status: 421 }));
       return this.#block(head, "misdirected-request", authority, ref, 421);
     }
-    let resolved: Promise<string[]> | null = null;
+    let resolved: string[] | null = null;
     if (transparent) {
-      const original = transparent.original;
-      resolved = h.resolver.resolve(host).catch(() => [] as string[]);
-      if (!(await resolved).includes(original.ip)) {
-        const rule = `original destination ${original.ip} is not an address of ${host}`;
-        const refused = h.refuse(facts, "misdirected-request", rule);
+      const c = await checkOriginalDestination(h.resolver, host, transparent.original.ip);
+      if ("refused" in c) {
+        const refused = h.refuse(facts, "misdirected-request", c.refused);
         h.sink.write(recordOf("request", ref, facts, refused, { startedAt, status: 403 }));
         return this.#block(head, "misdirected-request", host, ref, 403);
       }
+      resolved = c.addrs;
     }
     const d = h.decide(facts);
     if (d.verdict.action === "block") {
@@ -447,7 +464,7 @@ class ClientConnection {
     }
     let ip: string;
     try {
-      ip = (await (resolved ?? h.resolver.resolve(host)))[0]!;
+      ip = (resolved ?? (await h.resolver.resolve(host)))[0]!;
       if (ip === undefined) throw new Error("no address");
     } catch {
       h.sink.write(recordOf("request", ref, facts, d, { startedAt, status: 502 }));

@@ -30,11 +30,11 @@ import { blockPage } from "./block-page.js";
 import { recordOf, type DecisionSink } from "./decision-log.js";
 import { UpstreamTls, type UpstreamCheck } from "./upstream-tls.js";
 import { relay } from "./replay.js";
-import { CERT_ERRORS, HOP_BY_HOP, serveHttp1, UpstreamPool, type ForwardHost, type ForwardTunnel, type HandOff } from "./http1-forward.js";
-
+import { CERT_ERRORS, fallbackTo, HOP_BY_HOP, serveHttp1, UpstreamPool, type ForwardHost, type ForwardTunnel, type HandOff } from "./http1-forward.js";
 
 /** Where spliced upstream reads land before they are copied out (see #splice); one per process is enough. */
 const relayBuffer = Buffer.allocUnsafe(64 * 1024);
+
 export interface LeafSource {
   get(name: string, keyType: "ecdsa" | "rsa"): Promise<MintedLeaf>;
 }
@@ -169,6 +169,7 @@ export class Gateway {
     this.#inner = http.createServer(opts);
     this.#inner.on("request", (req, res) => void this.#tunnelRequest(req, res).catch((e) => this.#fail(res, e)));
     this.#inner.on("clientError", (_e, socket: Duplex) => socket.destroy());
+    this.#tunnelHandOff = { fallback: fallbackTo(this.#inner) };
     this.#inner.on("upgrade", (req, socket: Duplex, head: Buffer) => void this.#upgrade(req, socket, head, contextOf(req.socket) ?? null));
     this.server.on("upgrade", (req, socket: Duplex, head: Buffer) => void this.#upgrade(req, socket, head, null));
     // HTTP/2 towards clients on bumped connections (ALPN h2): the same per-request policy; upstream stays
@@ -189,14 +190,9 @@ export class Gateway {
    * handed over by the primary (cluster.ts). Returns its port.
    */
   adopt(listener: net.Server): number {
-    listener.on("connection", (s: net.Socket) => this.accept(s));
+    listener.on("connection", (s: net.Socket) => this.server.emit("connection", s));
     this.#adopted.push(listener);
     return (listener.address() as net.AddressInfo).port;
-  }
-
-  /** One accepted connection, as if the explicit proxy's listener had accepted it. */
-  accept(socket: net.Socket): void {
-    this.server.emit("connection", socket);
   }
 
   listen(port: number, host: string): Promise<number> {
@@ -536,10 +532,12 @@ export class Gateway {
           if (client.destroyed) return false;
           const chunk = Buffer.allocUnsafe(n);
           chunk.set(buf.subarray(0, n));
-          if (client.write(chunk) || waiting) return !waiting;
-          waiting = true;
-          client.once("drain", resumeUp);
-          return false;
+          const more = client.write(chunk);
+          if (!more && !waiting) {
+            waiting = true;
+            client.once("drain", resumeUp);
+          }
+          return more && !waiting;
         },
       },
     });
@@ -646,13 +644,8 @@ export class Gateway {
     socket.resume();
   }
 
-  readonly #tunnelHandOff: HandOff = {
-    fallback: (client, buffered) => {
-      if (buffered.length) client.unshift(buffered);
-      this.#inner.emit("connection", client);
-      client.resume();
-    },
-  };
+  /** What the raw path leaves of a tunnel's requests goes to #inner. */
+  readonly #tunnelHandOff: HandOff;
 
   /** HTTP/1.1 requests of a tunnel on the raw path; what it leaves (Upgrade, HTTP/1.0, …) goes to #inner. */
   #raw(socket: Duplex, bytes: Buffer, ctx: TunnelContext): void {

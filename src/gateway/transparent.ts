@@ -14,13 +14,13 @@
  */
 import http from "node:http";
 import net from "node:net";
-import type { Duplex } from "node:stream";
 import type { Gateway } from "./proxy.js";
 import type { Destination, OriginalDestination, OriginalDestinationMode } from "./original-destination.js";
 import { conntrack, localAddress } from "./original-destination.js";
 import { clientAddress } from "./proxy.js";
 import { inheritedSockets, TRANSPARENT_HTTP_SOCKET, TRANSPARENT_TLS_SOCKET } from "./socket-activation.js";
 import { parseAuthority } from "../gateway-core/parse/http1-head.js";
+import { checkOriginalDestination, fallbackTo } from "./http1-forward.js";
 import type { FlowFacts } from "../gateway-core/flow.js";
 import type { PolicySnapshot } from "../gateway-core/snapshot.js";
 import type { TransparentConfig } from "../config.js";
@@ -164,8 +164,7 @@ export class TransparentListeners {
         () => socket.destroy(),
       );
     });
-    this.#servers.push(server, ...("server" in at ? [at.server] : []));
-    return listen(server, at);
+    return this.#listen(server, at);
   }
 
   /**
@@ -181,11 +180,7 @@ export class TransparentListeners {
       if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       else socket.destroy();
     });
-    const fallback = (client: Duplex, buffered: Buffer) => {
-      if (buffered.length) client.unshift(buffered);
-      inner.emit("connection", client);
-      client.resume();
-    };
+    const fallback = fallbackTo(inner);
     const server = net.createServer({ pauseOnConnect: true }, (socket) => {
       this.#track(socket);
       socket.on("error", () => socket.destroy());
@@ -198,6 +193,10 @@ export class TransparentListeners {
         () => socket.destroy(),
       );
     });
+    return this.#listen(server, at);
+  }
+
+  #listen(server: net.Server, at: Listen): Promise<number> {
     this.#servers.push(server, ...("server" in at ? [at.server] : []));
     return listen(server, at);
   }
@@ -226,12 +225,11 @@ export class TransparentListeners {
     const a = req.headers.host ? parseAuthority(req.headers.host, false) : null;
     if (!a || "kind" in a || !req.url?.startsWith("/")) return { refused: "a transparent request needs a Host header and an origin-form target", status: 400 };
     const host = a.host;
-    const addrs = await this.#o.gateway.resolver.resolve(host).catch(() => [] as string[]);
-    if (!addrs.includes(original.ip)) {
+    const c = await checkOriginalDestination(this.#o.gateway.resolver, host, original.ip);
+    if ("refused" in c) {
       const facts: FlowFacts = { phase: "request", sourceIp: clientAddress(req.socket), protocol: "http", host, port: original.port, path: req.url };
-      const rule = `original destination ${original.ip} is not an address of ${host}`;
-      if (res) this.#o.gateway.refuseRequest(req, res, facts, "misdirected-request", rule);
-      return { refused: rule, status: 403 };
+      if (res) this.#o.gateway.refuseRequest(req, res, facts, "misdirected-request", c.refused);
+      return { refused: c.refused, status: 403 };
     }
     const authority = net.isIP(host) === 6 ? `[${host}]` : host;
     return { url: `http://${authority}:${original.port}${req.url}` };
