@@ -2,7 +2,7 @@
  * `qaqpa doctor`: what this machine has and lacks for each part of qaqpa, and how to install what is missing.
  */
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, mkdirSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readFileSync } from "node:fs";
 import { loadConfig, type Config } from "../config.js";
 import { socketsBinding } from "../gateway/native-sockets.js";
 import { probeMilter, type EngineName, type Engines } from "../mail/engines/milter.js";
@@ -34,6 +34,25 @@ function socketAddonCheck(): Check {
       ? "built: the original destination is one getsockopt per connection; each worker has its own listening socket"
       : "not built: REDIRECT listeners read /proc/net/nf_conntrack per connection; workers share one listening socket",
     fix: "npm run build:native (needs g++, make and python3)",
+    required: false,
+  };
+}
+
+/**
+ * With a listening socket per worker, the connections waiting in a dead worker's accept queue are reset unless
+ * the kernel migrates them to a live worker's socket (net.ipv4.tcp_migrate_req, Linux 5.14+;
+ * deploy/sysctl.d/60-qaqpa.conf). `setting` is the file's content, or null where the kernel has none.
+ */
+export function queueMigrationCheck(reuseport: boolean, setting: string | null): Check {
+  const name = "accept-queue migration (net.ipv4.tcp_migrate_req)";
+  if (!reuseport) return { name, ok: true, detail: "not needed: the workers do not have listening sockets of their own", required: false };
+  if (setting === null) return { name, ok: false, detail: "the kernel has no such setting (Linux 5.14+): a worker that dies resets the connections waiting in its accept queue", required: false };
+  const on = setting.trim() === "1";
+  return {
+    name,
+    ok: on,
+    detail: on ? "on: a worker that dies hands the connections waiting in its accept queue to a live worker" : "off: a worker that dies resets the connections waiting in its accept queue",
+    ...(on ? {} : { fix: "install deploy/sysctl.d/60-qaqpa.conf in /etc/sysctl.d and run sysctl --system" }),
     required: false,
   };
 }
@@ -72,6 +91,14 @@ export async function collectChecks(): Promise<Check[]> {
   checks.push(...(await mailChecks(config?.mail)));
   checks.push(...(await busChecks(config?.bus)));
   checks.push(socketAddonCheck());
+  const reuseport = socketsBinding() !== null && (config?.gateway?.scheduling ?? "reuseport") === "reuseport";
+  let migrate: string | null = null;
+  try {
+    migrate = readFileSync("/proc/sys/net/ipv4/tcp_migrate_req", "utf8");
+  } catch {
+    // Not Linux, or a kernel before 5.14.
+  }
+  checks.push(queueMigrationCheck(reuseport, migrate));
   const chromium = which("chromium");
   checks.push({ name: "chromium (portal browser tests)", ok: chromium.ok, detail: chromium.ok ? chromium.out : "not installed", fix: "apt-get install chromium", required: false });
   const squid = which("squid", ["-v"]);

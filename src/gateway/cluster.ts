@@ -16,8 +16,9 @@
  *    queues by a hash of the connection. Node 20 cannot open one (no reusePort option), so the primary makes
  *    the socket with the addon (native/sockets), listens on it and hands the listening handle to the worker
  *    over IPC, then closes its own copy once the worker accepts on it; a connection the primary's loop accepted
- *    in between is passed to the worker too. A worker that dies takes its socket, and the connections still in
- *    its accept queue, with it; its replacement gets a new one.
+ *    in between is passed to the worker too. A worker that dies takes its socket with it, and its replacement
+ *    gets a new one; the connections still in the dead socket's accept queue go to a live worker's socket where
+ *    net.ipv4.tcp_migrate_req is 1 (deploy/sysctl.d), and are reset where it is not.
  *  - "none": one shared socket, every worker accepts on it. The worker that wakes first accepts a whole burst —
  *    all 32 connections of the benchmark's keep-alive rows landed on one worker — and the other cores idle.
  *  - "rr": the primary accepts and passes each connection over IPC, which costs a second process per connection.
@@ -174,7 +175,7 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
   };
   current = writeSnapshot(o.snapshot);
 
-  const live = new Map<number, { worker: Worker; snapshotId: string; listening: boolean; failed: string | null; flushed: number; own: net.Server[] }>();
+  const live = new Map<number, { worker: Worker; ready: boolean; snapshotId: string; listening: boolean; failed: string | null; flushed: number; own: net.Server[] }>();
   let flushSeq = 0;
   const waiters = new Set<() => void>();
   const notify = () => {
@@ -192,6 +193,7 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
     switch (m.t) {
       case "ready": {
         // Sent once the worker's module has loaded and listens for messages (earlier ones would be lost).
+        if (entry) entry.ready = true;
         const init = { t: "init", config: workerConfig, file: current.file, snapshotId: current.snapshotId, ca: caActive } satisfies ToWorker;
         if (scheduling === "reuseport" && entry) {
           for (const [role, at] of ownRoles()) {
@@ -295,7 +297,7 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
 
   const spawn = (): Worker => {
     const worker = cluster.fork();
-    live.set(worker.id, { worker, snapshotId: "", listening: false, failed: null, flushed: 0, own: [] });
+    live.set(worker.id, { worker, ready: false, snapshotId: "", listening: false, failed: null, flushed: 0, own: [] });
     worker.on("message", (m: FromWorker) => onMessage(worker, m));
     worker.on("error", () => {});
     worker.once("exit", (code, signal) => {
@@ -342,8 +344,15 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
     stopping = true;
     await Promise.all(
       [...live.values()].map(({ worker }) => {
-        if (worker.isDead()) return undefined;
-        const gone = new Promise((r) => worker.once("exit", r));
+        if (worker.isDead() && !worker.isConnected()) return undefined;
+        // node:cluster forgets a worker once it has both exited and disconnected, in either order.
+        const gone = new Promise<void>((r) => {
+          const check = () => {
+            if (worker.isDead() && !worker.isConnected()) r();
+          };
+          worker.on("exit", check);
+          worker.on("disconnect", check);
+        });
         worker.process.kill("SIGKILL");
         return gone;
       }),
@@ -393,7 +402,7 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
       stopping = true;
       clearInterval(caTimer);
       const exits = [...live.values()].map(
-        ({ worker }) =>
+        ({ worker, ready }) =>
           new Promise<void>((resolve) => {
             if (worker.isDead()) return resolve();
             const t = setTimeout(() => worker.process.kill("SIGKILL"), o.stopTimeoutMs ?? 10_000);
@@ -401,7 +410,8 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
               clearTimeout(t);
               resolve();
             });
-            if (worker.isConnected()) worker.send({ t: "stop" } satisfies ToWorker);
+            // A worker still loading (a replacement, say) would not hear the message, and has nothing to flush.
+            if (ready && worker.isConnected()) worker.send({ t: "stop" } satisfies ToWorker);
             else worker.process.kill("SIGTERM");
           }),
       );

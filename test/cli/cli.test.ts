@@ -13,6 +13,7 @@ import { createOperator } from "../../src/services/operators.js";
 import { createOrganisation } from "../../src/services/organisations.js";
 import { createContract } from "../../src/services/contracts.js";
 import { newBin } from "../api/harness.js";
+import { queueMigrationCheck } from "../../src/cli/doctor.js";
 
 const QAQPA = join(import.meta.dirname, "..", "..", "bin", "qaqpa.mjs");
 
@@ -95,6 +96,16 @@ describe("qaqpa CLI", () => {
     assert.match(r.out, /ok\s+node/);
     assert.match(r.out, /configuration and store/);
     assert.match(r.out, /postfix/);
+    assert.match(r.out, /accept-queue migration \(net\.ipv4\.tcp_migrate_req\)/);
+  });
+
+  test("ok/doctor's accept-queue check: wanted only with a socket per worker, and then only when the kernel migrates", () => {
+    assert.equal(queueMigrationCheck(false, "0").ok, true);
+    assert.equal(queueMigrationCheck(true, "1\n").ok, true);
+    const off = queueMigrationCheck(true, "0\n");
+    assert.equal(off.ok, false);
+    assert.match(off.fix ?? "", /deploy\/sysctl\.d\/60-qaqpa\.conf/);
+    assert.match(queueMigrationCheck(true, null).detail, /Linux 5\.14/);
   });
 
   test("fail/bad configuration is a clear error", () => {
