@@ -2,14 +2,14 @@
 import { useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { ROLES, type Role } from "../../../../src/domain/authz.js";
-import { ApiError } from "../../api/client.js";
 import { accounts } from "../../api/resources.js";
 import { navigate } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
 import { ProblemMessage } from "../../components/states.js";
-import { SelectField, TextField, focusFirstError } from "../../components/fields.js";
+import { SelectField, TextField } from "../../components/fields.js";
 import { EntitySelect } from "../../components/names.js";
+import { useSubmit } from "../../hooks.js";
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -23,14 +23,11 @@ export function AccountFormPage() {
   const [operatorId, setOperatorId] = useState("");
   const [organisationId, setOrganisationId] = useState("");
   const [password, setPassword] = useState("");
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
   const form = useRef<HTMLFormElement>(null);
+  const save = useSubmit(form, (err) => (err.fieldErrors.length ? err.byPath() : err.code === "QQ_ERR_DUPLICATE" ? { "/username": err.detail } : {}));
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setProblem(undefined);
     const m: Record<string, string> = {};
     if (!USERNAME.test(username)) m["/username"] = t("accounts.usernameRule");
     if (!displayName.trim()) m["/displayName"] = t("validation.required");
@@ -39,10 +36,8 @@ export function AccountFormPage() {
     if (role === "operator_staff" && !operatorId) m["/operatorId"] = t("validation.required");
     if (role === "organisation_staff" && !organisationId) m["/organisationId"] = t("validation.required");
     if (password.length < 12) m["/password"] = t("password.tooShort", { count: 12 });
-    setErrors(m);
-    if (Object.keys(m).length) return focusFirstError(form.current);
-    setBusy(true);
-    try {
+    if (save.invalid(m)) return;
+    await save.run(async () => {
       await accounts.create({
         username,
         displayName: displayName.trim(),
@@ -53,14 +48,7 @@ export function AccountFormPage() {
         ...(role === "organisation_staff" ? { organisationId } : {}),
       });
       navigate("/accounts", { replace: true });
-    } catch (err) {
-      if (err instanceof ApiError && err.fieldErrors.length) setErrors(err.byPath());
-      else if (err instanceof ApiError && err.code === "QQ_ERR_DUPLICATE") setErrors({ "/username": err.detail });
-      setProblem(err);
-      focusFirstError(form.current);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -72,17 +60,17 @@ export function AccountFormPage() {
       </PageHeader>
       <form ref={form} onSubmit={submit} noValidate className="form">
         <div className="grid-2">
-          <TextField label={t("accounts.username")} hint={t("accounts.usernameRule")} value={username} onValue={(v) => setUsername(v.toLowerCase())} error={errors["/username"]} path="/username" autoComplete="off" spellCheck={false} required />
-          <TextField label={t("accounts.displayName")} value={displayName} onValue={setDisplayName} error={errors["/displayName"]} path="/displayName" required />
-          <TextField label={t("contacts.email")} type="email" value={email} onValue={setEmail} error={errors["/email"]} path="/email" />
-          <SelectField label={t("accounts.role")} value={role} onValue={(v) => setRole(v as Role)} error={errors["/role"]} path="/role" required options={[...(role ? [] : [{ value: "", label: t("common.choose") }]), ...ROLES.map((r) => ({ value: r, label: t(`role.${r}`) }))]} />
-          {role === "operator_staff" && <EntitySelect kind="operator" label={t("common.operator")} value={operatorId} onValue={setOperatorId} error={errors["/operatorId"]} path="/operatorId" required />}
-          {role === "organisation_staff" && <EntitySelect kind="organisation" label={t("common.organisation")} value={organisationId} onValue={setOrganisationId} error={errors["/organisationId"]} path="/organisationId" required />}
-          <TextField label={t("accounts.initialPassword")} hint={t("accounts.initialHint")} type="password" autoComplete="new-password" value={password} onValue={setPassword} error={errors["/password"]} path="/password" required />
+          <TextField label={t("accounts.username")} hint={t("accounts.usernameRule")} value={username} onValue={(v) => setUsername(v.toLowerCase())} error={save.fields["/username"]} path="/username" autoComplete="off" spellCheck={false} required />
+          <TextField label={t("accounts.displayName")} value={displayName} onValue={setDisplayName} error={save.fields["/displayName"]} path="/displayName" required />
+          <TextField label={t("contacts.email")} type="email" value={email} onValue={setEmail} error={save.fields["/email"]} path="/email" />
+          <SelectField label={t("accounts.role")} value={role} onValue={(v) => setRole(v as Role)} error={save.fields["/role"]} path="/role" required options={[...(role ? [] : [{ value: "", label: t("common.choose") }]), ...ROLES.map((r) => ({ value: r, label: t(`role.${r}`) }))]} />
+          {role === "operator_staff" && <EntitySelect kind="operator" label={t("common.operator")} value={operatorId} onValue={setOperatorId} error={save.fields["/operatorId"]} path="/operatorId" required />}
+          {role === "organisation_staff" && <EntitySelect kind="organisation" label={t("common.organisation")} value={organisationId} onValue={setOrganisationId} error={save.fields["/organisationId"]} path="/organisationId" required />}
+          <TextField label={t("accounts.initialPassword")} hint={t("accounts.initialHint")} type="password" autoComplete="new-password" value={password} onValue={setPassword} error={save.fields["/password"]} path="/password" required />
         </div>
-        {problem !== undefined && <ProblemMessage error={problem} />}
+        {save.error !== undefined && <ProblemMessage error={save.error} />}
         <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={busy}>
+          <button type="submit" className="btn btn-primary" disabled={save.busy}>
             {t("accounts.create")}
           </button>
         </div>

@@ -1,16 +1,15 @@
 import { useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { ROLES, type Role } from "../../../../src/domain/authz.js";
-import { ApiError } from "../../api/client.js";
 import { accounts, type Account } from "../../api/resources.js";
-import { useLoad } from "../../hooks.js";
+import { useLoad, useSubmit } from "../../hooks.js";
 import { useAccount, useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
 import { Table, Pagination } from "../../components/table.js";
 import { Loading, Empty, ProblemMessage } from "../../components/states.js";
-import { Checkbox, SelectField, TextField, focusFirstError } from "../../components/fields.js";
+import { Checkbox, SelectField, TextField } from "../../components/fields.js";
 import { Modal } from "../../components/dialog.js";
 import { localName, useNames } from "../../components/names.js";
 import { formatDateTime } from "../../i18n/format.js";
@@ -105,39 +104,28 @@ function EditAccount({ account, onSaved }: { account: Account; onSaved: () => vo
   const [email, setEmail] = useState(account.email ?? "");
   const [disabled, setDisabled] = useState(account.disabled);
   const [password, setPassword] = useState("");
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
   const form = useRef<HTMLFormElement>(null);
+  const save = useSubmit(form);
   async function submit(e: FormEvent) {
     e.preventDefault();
     const m: Record<string, string> = {};
     if (!displayName.trim()) m["/displayName"] = t("validation.required");
     if (password && password.length < 12) m["/password"] = t("password.tooShort", { count: 12 });
-    setErrors(m);
-    if (Object.keys(m).length) return focusFirstError(form.current);
-    setBusy(true);
-    setProblem(undefined);
-    try {
+    if (save.invalid(m)) return;
+    await save.run(async () => {
       await accounts.update(account.id, { displayName: displayName.trim(), email: email.trim() || null, disabled, ...(password ? { password } : {}) });
       onSaved();
-    } catch (err) {
-      if (err instanceof ApiError && err.fieldErrors.length) setErrors(err.byPath());
-      else setProblem(err);
-      focusFirstError(form.current);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form ref={form} onSubmit={submit} noValidate>
-      <TextField label={t("accounts.displayName")} value={displayName} onValue={setDisplayName} error={errors["/displayName"]} path="/displayName" required />
-      <TextField label={t("contacts.email")} type="email" value={email} onValue={setEmail} error={errors["/email"]} path="/email" />
-      <TextField label={t("accounts.resetPassword")} hint={t("accounts.resetHint")} type="password" autoComplete="new-password" value={password} onValue={setPassword} error={errors["/password"]} path="/password" />
+      <TextField label={t("accounts.displayName")} value={displayName} onValue={setDisplayName} error={save.fields["/displayName"]} path="/displayName" required />
+      <TextField label={t("contacts.email")} type="email" value={email} onValue={setEmail} error={save.fields["/email"]} path="/email" />
+      <TextField label={t("accounts.resetPassword")} hint={t("accounts.resetHint")} type="password" autoComplete="new-password" value={password} onValue={setPassword} error={save.fields["/password"]} path="/password" />
       {account.id !== me.id && <Checkbox label={t("accounts.disable")} checked={disabled} onValue={setDisabled} />}
-      {problem !== undefined && <ProblemMessage error={problem} />}
+      {save.problem !== undefined && <ProblemMessage error={save.problem} />}
       <div className="form-actions">
-        <button type="submit" className="btn btn-primary" disabled={busy}>
+        <button type="submit" className="btn btn-primary" disabled={save.busy}>
           {t("common.save")}
         </button>
       </div>

@@ -6,7 +6,7 @@
  */
 import { useRef, useState, type FormEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { useLoad } from "../../hooks.js";
+import { useLoad, useSubmit } from "../../hooks.js";
 import { useCan } from "../../session.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
@@ -82,34 +82,22 @@ function EventDialog({ app, type, onClose, onDone }: { app: Application; type: s
   const { t } = useTranslation();
   const schema = EVENT_DATA[type];
   const [draft, setDraft] = useState<Draft>(() => (schema ? emptyDraft(schema) : {}));
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
   const form = useRef<HTMLFormElement>(null);
+  const recording = useSubmit();
   const destructive = DESTRUCTIVE.has(type);
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setProblem(undefined);
     const built = schema ? buildDocument(schema, draft, t, "/data") : { value: {}, errors: {} };
-    setErrors(built.errors);
-    if (Object.keys(built.errors).length) return focusFirstError(form.current);
-    setBusy(true);
-    try {
-      onDone(await applications.record(app.id, type, built.value as Record<string, unknown>, app.version));
-    } catch (err) {
-      if (err instanceof ApiError && err.fieldErrors.length) setErrors(err.byPath());
-      setProblem(err);
-    } finally {
-      setBusy(false);
-    }
+    if (recording.invalid(built.errors)) return focusFirstError(form.current);
+    await recording.run(async () => onDone(await applications.record(app.id, type, built.value as Record<string, unknown>, app.version)));
   }
   return (
     <Modal title={t(`appAction.${type}`)} open onClose={onClose}>
       <form ref={form} onSubmit={submit} noValidate className="form">
         {destructive && <p>{t("apps.confirmEvent", { event: t(`appAction.${type}`), number: app.number })}</p>}
-        {schema && <SchemaFields schema={schema} value={draft} onChange={setDraft} errors={errors} path="/data" />}
-        {problem !== undefined && <ProblemMessage error={problem} />}
-        {problem instanceof ApiError && problem.status === 409 && (
+        {schema && <SchemaFields schema={schema} value={draft} onChange={setDraft} errors={recording.fields} path="/data" />}
+        {recording.error !== undefined && <ProblemMessage error={recording.error} />}
+        {recording.error instanceof ApiError && recording.error.status === 409 && (
           // The application moved on (another person, another tab): read it again rather than retry blindly.
           <button type="button" className="btn" onClick={onClose}>
             {t("apps.reload")}
@@ -119,7 +107,7 @@ function EventDialog({ app, type, onClose, onDone }: { app: Application; type: s
           <button type="button" className="btn" data-autofocus={destructive ? true : undefined} onClick={onClose}>
             {t("common.cancel")}
           </button>
-          <button type="submit" className={`btn ${destructive ? "btn-danger" : "btn-primary"}`} disabled={busy}>
+          <button type="submit" className={`btn ${destructive ? "btn-danger" : "btn-primary"}`} disabled={recording.busy}>
             {t("apps.record", { event: t(`appAction.${type}`) })}
           </button>
         </div>
@@ -132,19 +120,12 @@ function Attachments({ app }: { app: Application }) {
   const { t } = useTranslation();
   const can = useCan();
   const list = useLoad((signal) => applications.attachments(app.id, signal), [app.id]);
-  const [problem, setProblem] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  async function upload(file: File) {
-    setProblem(undefined);
-    setBusy(true);
-    try {
+  const upload = useSubmit();
+  async function attach(file: File) {
+    await upload.run(async () => {
       await applications.attach(app.id, { name: file.name, mediaType: file.type || "application/octet-stream", contentBase64: base64(await fileBytes(file)) });
       list.reload();
-    } catch (e) {
-      setProblem(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <section aria-labelledby="att-h" className="panel">
@@ -172,13 +153,13 @@ function Attachments({ app }: { app: Application }) {
       {can("application.act") && !app.final && (
         <div className="field">
           <label htmlFor="att-file">{t("apps.attach")}</label>
-          <input id="att-file" type="file" accept=".pdf,.png,.jpg,.jpeg,.txt,application/pdf,image/png,image/jpeg,text/plain" disabled={busy} aria-describedby="att-hint" onChange={(e) => e.target.files?.[0] && void upload(e.target.files[0])} />
+          <input id="att-file" type="file" accept=".pdf,.png,.jpg,.jpeg,.txt,application/pdf,image/png,image/jpeg,text/plain" disabled={upload.busy} aria-describedby="att-hint" onChange={(e) => e.target.files?.[0] && void attach(e.target.files[0])} />
           <p className="hint" id="att-hint">
             {t("apps.attachHint")}
           </p>
         </div>
       )}
-      {problem !== undefined && <ProblemMessage error={problem} />}
+      {upload.error !== undefined && <ProblemMessage error={upload.error} />}
     </section>
   );
 }

@@ -12,10 +12,11 @@ import { navigate, setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
 import { ProblemMessage } from "../../components/states.js";
-import { SelectField, focusFirstError } from "../../components/fields.js";
+import { SelectField } from "../../components/fields.js";
 import { EntitySelect } from "../../components/names.js";
 import { formatNumber } from "../../i18n/format.js";
-import { ApiError } from "../../api/client.js";
+import { useSubmit } from "../../hooks.js";
+import type { ApiError } from "../../api/client.js";
 import { applications, incidents, type Canonical, type SubmitBody } from "./api.js";
 import { DOCUMENTS, FORM_KINDS, IncidentDocument, WORKFLOWS, type ApplicationKind } from "./vocabulary.js";
 import { base64, fileBytes } from "./files.js";
@@ -100,62 +101,47 @@ function DocumentForm({ kind }: { kind: ApplicationKind }) {
   const def = WORKFLOWS[kind];
   const sts = account.role !== "organisation_staff" && account.role !== "operator_staff";
   const [draft, setDraft] = useState<Draft>(() => emptyDraft(schema));
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
+  const submission = useSubmit(form, fieldErrorsOf);
+  const [bytesProblem, setBytesProblem] = useState<unknown>();
   const [canonical, setCanonical] = useState<Canonical & { of: string }>();
   const [signature, setSignature] = useState<{ name: string; value: string }>();
   const [preferred, setPreferred] = useState<Applicant>("organisation");
   const [applicantId, setApplicantId] = useState("");
-  const form = useRef<HTMLFormElement>(null);
   const applicant = applicantOf(kind, preferred);
   const built = useMemo(() => buildDocument(schema, draft, t), [schema, draft, t]);
   const stale = canonical !== undefined && canonical.of !== JSON.stringify(built.value);
   const signatureAsked = def.signature !== "none";
 
-  function check(): boolean {
-    const m = { ...built.errors };
-    if (sts && kind !== "incident" && !applicantId) m["/applicant"] = t("validation.required");
-    if (def.signature === "required" && !signature) m["/signature"] = t("apps.signatureRequired");
-    setErrors(m);
-    if (Object.keys(m).length) {
-      focusFirstError(form.current);
-      return false;
-    }
-    return true;
-  }
-
+  // The bytes to sign pass the form's checks and share its banner, but fetching them is no submission: the
+  // submit button stays enabled, and a refusal stays in the banner rather than on the fields.
   async function showBytes() {
-    setProblem(undefined);
-    setErrors(built.errors);
-    if (Object.keys(built.errors).length) return focusFirstError(form.current);
+    setBytesProblem(undefined);
+    if (submission.invalid(built.errors)) return;
     try {
       const c = await applications.canonical(kind, built.value as Record<string, unknown>);
       setCanonical({ ...c, of: JSON.stringify(built.value) });
     } catch (e) {
-      setProblem(e);
+      setBytesProblem(e);
     }
   }
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setProblem(undefined);
-    if (!check()) return;
+    setBytesProblem(undefined);
+    const m = { ...built.errors };
+    if (sts && kind !== "incident" && !applicantId) m["/applicant"] = t("validation.required");
+    if (def.signature === "required" && !signature) m["/signature"] = t("apps.signatureRequired");
+    if (submission.invalid(m)) return;
     const body: SubmitBody = { document: built.value as Record<string, unknown> };
     if (signature) body.signature = signature.value;
     if (sts && applicantId) body[applicant === "operator" ? "operatorId" : "organisationId"] = applicantId;
-    setBusy(true);
-    try {
+    await submission.run(async () => {
       const a = kind === "incident" ? await incidents.report(body) : await applications.submit(kind, body);
       navigate(`/applications/${a.id}`);
-    } catch (err) {
-      if (err instanceof ApiError) setErrors(fieldErrorsOf(err));
-      setProblem(err);
-      focusFirstError(form.current);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
+  const problem = submission.error ?? bytesProblem;
 
   return (
     <form ref={form} onSubmit={submit} noValidate className="form">
@@ -165,10 +151,10 @@ function DocumentForm({ kind }: { kind: ApplicationKind }) {
           {def.applicant === "organisation-or-operator" && (
             <SelectField label={t("apps.applicantType")} value={preferred} onValue={(v) => { setPreferred(v as Applicant); setApplicantId(""); }} options={[{ value: "organisation", label: t("common.organisation") }, { value: "operator", label: t("common.operator") }]} />
           )}
-          <EntitySelect key={applicant} kind={applicant} label={t("apps.applicant")} value={applicantId} onValue={setApplicantId} error={errors["/applicant"]} path="/applicant" required />
+          <EntitySelect key={applicant} kind={applicant} label={t("apps.applicant")} value={applicantId} onValue={setApplicantId} error={submission.fields["/applicant"]} path="/applicant" required />
         </div>
       )}
-      <SchemaFields schema={schema} value={draft} onChange={setDraft} errors={errors} />
+      <SchemaFields schema={schema} value={draft} onChange={setDraft} errors={submission.fields} />
       {signatureAsked && (
         <fieldset className="field-group">
           <legend>{t("apps.signature")}</legend>
@@ -190,15 +176,15 @@ function DocumentForm({ kind }: { kind: ApplicationKind }) {
               </a>
             </div>
           )}
-          <div className={`field${errors["/signature"] ? " field-invalid" : ""}`}>
+          <div className={`field${submission.fields["/signature"] ? " field-invalid" : ""}`}>
             <label htmlFor="sig-file">{t("apps.signatureFile")}</label>
             <input
               id="sig-file"
               type="file"
               accept=".p7s,.cms,.sig,.pem,.der"
               data-path="/signature"
-              aria-invalid={errors["/signature"] ? true : undefined}
-              aria-describedby={errors["/signature"] ? "sig-hint sig-error" : "sig-hint"}
+              aria-invalid={submission.fields["/signature"] ? true : undefined}
+              aria-describedby={submission.fields["/signature"] ? "sig-hint sig-error" : "sig-hint"}
               onChange={(e) => {
                 const f = e.target.files?.[0];
                 if (f) void signatureOf(f).then((value) => setSignature({ name: f.name, value }));
@@ -208,9 +194,9 @@ function DocumentForm({ kind }: { kind: ApplicationKind }) {
             <p className="hint" id="sig-hint">
               {signature ? t("apps.signatureChosen", { name: signature.name }) : t("apps.signatureFileHint")}
             </p>
-            {errors["/signature"] && (
+            {submission.fields["/signature"] && (
               <p className="error" id="sig-error">
-                {errors["/signature"]}
+                {submission.fields["/signature"]}
               </p>
             )}
           </div>
@@ -218,7 +204,7 @@ function DocumentForm({ kind }: { kind: ApplicationKind }) {
       )}
       {problem !== undefined && <ProblemMessage error={problem} />}
       <div className="form-actions">
-        <button type="submit" className="btn btn-primary" disabled={busy}>
+        <button type="submit" className="btn btn-primary" disabled={submission.busy}>
           {kind === "incident" ? t("incidents.send") : t("apps.submit")}
         </button>
       </div>

@@ -5,7 +5,7 @@
 import { useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { audit, type AuditCheck, type AuditRow } from "../../api/resources.js";
-import { useLoad } from "../../hooks.js";
+import { useLoad, useSubmit } from "../../hooks.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Table, Pagination } from "../../components/table.js";
@@ -89,31 +89,24 @@ function Details({ row }: { row: AuditRow }) {
 
 function Verify() {
   const { t } = useTranslation();
-  const [busy, setBusy] = useState(false);
+  const check = useSubmit();
   const [result, setResult] = useState<AuditCheck>();
-  const [error, setError] = useState<unknown>();
   const [at, setAt] = useState<string>();
   const out = useRef<HTMLDivElement>(null);
   async function run() {
-    setBusy(true);
-    setError(undefined);
-    try {
+    await check.run(async () => {
       setResult(await audit.verify());
       setAt(new Date().toISOString());
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-      requestAnimationFrame(() => out.current?.focus());
-    }
+    });
+    requestAnimationFrame(() => out.current?.focus());
   }
   return (
     <div className="panel verify">
-      <button type="button" className="btn btn-primary" onClick={() => void run()} disabled={busy}>
-        {busy ? t("audit.verifying") : t("audit.verify")}
+      <button type="button" className="btn btn-primary" onClick={() => void run()} disabled={check.busy}>
+        {check.busy ? t("audit.verifying") : t("audit.verify")}
       </button>
       <div ref={out} tabIndex={-1} aria-live="polite" className="verify-result">
-        {error !== undefined && <ProblemMessage error={error} />}
+        {check.error !== undefined && <ProblemMessage error={check.error} />}
         {result &&
           (result.ok ? (
             <p className="ok" data-result="ok">

@@ -1,12 +1,12 @@
 import { useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError } from "../../api/client.js";
 import { auth } from "../../api/resources.js";
 import { useAccount, useSession } from "../../session.js";
-import { TextField, focusFirstError } from "../../components/fields.js";
+import { TextField } from "../../components/fields.js";
 import { ProblemMessage, Notice } from "../../components/states.js";
 import { PageHeader } from "../../components/page.js";
 import { navigate } from "../../router.js";
+import { useSubmit } from "../../hooks.js";
 
 /** Password change; forced (nothing else reachable) while the account must change its initial password. */
 export function PasswordPage() {
@@ -16,11 +16,9 @@ export function PasswordPage() {
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const [repeat, setRepeat] = useState("");
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<unknown>();
   const [done, setDone] = useState(false);
-  const [busy, setBusy] = useState(false);
   const form = useRef<HTMLFormElement>(null);
+  const change = useSubmit(form, (err) => (err.code === "QQ_ERR_BAD_CREDENTIALS" ? { "/currentPassword": t("password.wrongCurrent") } : err.byPath()));
   const forced = account.mustChangePassword;
 
   async function submit(e: FormEvent) {
@@ -30,11 +28,8 @@ export function PasswordPage() {
     if (next.length < 12) m["/newPassword"] = t("password.tooShort", { count: 12 });
     else if (next === current) m["/newPassword"] = t("password.same");
     if (repeat !== next) m.repeat = t("password.mismatch");
-    setErrors(m);
-    setError(undefined);
-    if (Object.keys(m).length) return focusFirstError(form.current);
-    setBusy(true);
-    try {
+    if (change.invalid(m)) return;
+    await change.run(async () => {
       await auth.changePassword(current, next);
       setDone(true);
       setCurrent("");
@@ -42,14 +37,7 @@ export function PasswordPage() {
       setRepeat("");
       await session.refresh();
       if (forced) navigate("/", { replace: true });
-    } catch (err) {
-      if (err instanceof ApiError && err.code === "QQ_ERR_BAD_CREDENTIALS") setErrors({ "/currentPassword": t("password.wrongCurrent") });
-      else if (err instanceof ApiError && err.fieldErrors.length) setErrors(err.byPath());
-      else setError(err);
-      focusFirstError(form.current);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -57,12 +45,12 @@ export function PasswordPage() {
       <PageHeader title={t("password.title")} lead={forced ? t("password.forced") : undefined} />
       <Notice text={done && t("password.changed")} />
       <form ref={form} onSubmit={submit} noValidate>
-        <TextField label={t("password.current")} type="password" autoComplete="current-password" value={current} onValue={setCurrent} error={errors["/currentPassword"]} path="/currentPassword" required />
-        <TextField label={t("password.new")} type="password" autoComplete="new-password" value={next} onValue={setNext} error={errors["/newPassword"]} path="/newPassword" hint={t("password.rule", { count: 12 })} required />
-        <TextField label={t("password.repeat")} type="password" autoComplete="new-password" value={repeat} onValue={setRepeat} error={errors.repeat} required />
-        {error !== undefined && <ProblemMessage error={error} />}
+        <TextField label={t("password.current")} type="password" autoComplete="current-password" value={current} onValue={setCurrent} error={change.fields["/currentPassword"]} path="/currentPassword" required />
+        <TextField label={t("password.new")} type="password" autoComplete="new-password" value={next} onValue={setNext} error={change.fields["/newPassword"]} path="/newPassword" hint={t("password.rule", { count: 12 })} required />
+        <TextField label={t("password.repeat")} type="password" autoComplete="new-password" value={repeat} onValue={setRepeat} error={change.fields.repeat} required />
+        {change.problem !== undefined && <ProblemMessage error={change.problem} />}
         <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={busy}>
+          <button type="submit" className="btn btn-primary" disabled={change.busy}>
             {t("password.submit")}
           </button>
         </div>

@@ -10,7 +10,7 @@ import { useTranslation } from "react-i18next";
 import type { TFunction } from "i18next";
 import type { RevocationReason } from "../../../../src/contract/ca.js";
 import { ApiError } from "../../api/client.js";
-import { useLoad } from "../../hooks.js";
+import { useLoad, useSubmit } from "../../hooks.js";
 import { useAccount, useCan } from "../../session.js";
 import { PageHeader } from "../../components/page.js";
 import { Table } from "../../components/table.js";
@@ -403,23 +403,16 @@ function AckItem({ app, onDone }: { app: DistributionView; onDone: () => void })
   const { t } = useTranslation();
   const [count, setCount] = useState("");
   const [note, setNote] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const ack = useSubmit();
   const may = app.allowedEvents.includes("acknowledged");
   // Each operator may have several roots to acknowledge: every form is named by its application.
   const headingId = useId();
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    await ack.run(async () => {
       await distribution.acknowledge(app.id, app.version, { ...(count.trim() ? { organisationsInformed: Number(count) } : {}), ...(note.trim() ? { note: note.trim() } : {}) });
       onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <li className="card">
@@ -432,9 +425,9 @@ function AckItem({ app, onDone }: { app: DistributionView; onDone: () => void })
         <form onSubmit={(e) => void submit(e)} aria-labelledby={headingId}>
           <TextField label={t("gatewayCa.ack.organisationsInformed")} value={count} onValue={setCount} type="number" min={0} inputMode="numeric" />
           <TextArea label={t("gatewayCa.ack.note")} value={note} onValue={setNote} rows={2} />
-          {error !== undefined && <ProblemMessage error={error} />}
+          {ack.error !== undefined && <ProblemMessage error={ack.error} />}
           <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={busy}>
+            <button type="submit" className="btn btn-primary" disabled={ack.busy}>
               {t("gatewayCa.ack.confirm")}
             </button>
           </div>

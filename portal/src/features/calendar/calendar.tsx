@@ -7,9 +7,8 @@ import { useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { DAY_KINDS, type DayKind } from "../../../../src/domain/working-days/year-data.js";
 import type { DayInfo } from "../../../../src/domain/working-days/calendar.js";
-import { ApiError } from "../../api/client.js";
 import { calendar } from "../../api/resources.js";
-import { useLoad } from "../../hooks.js";
+import { useLoad, useSubmit } from "../../hooks.js";
 import { useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
@@ -187,61 +186,45 @@ function DayEditor({ initial, date: initialDate, onDone }: { initial?: DayInfo |
   const [kind, setKind] = useState<DayKind>(initial?.overridden ? initial.kind : "decreed-day-off");
   const [name, setName] = useState(initial?.overridden ? (initial.name ?? "") : "");
   const [reference, setReference] = useState(initial?.overridden ? (initial.reference ?? "") : "");
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
   const [confirmRemove, setConfirmRemove] = useState(false);
   const form = useRef<HTMLFormElement>(null);
+  const change = useSubmit();
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setProblem(undefined);
     const m: Record<string, string> = {};
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) m["/date"] = t("validation.required");
-    setErrors(m);
-    if (Object.keys(m).length) return focusFirstError(form.current);
-    setBusy(true);
-    try {
+    if (change.invalid(m)) return focusFirstError(form.current);
+    await change.run(async () => {
       await calendar.setDay(date, { kind, ...(name.trim() ? { name: name.trim() } : {}), ...(reference.trim() ? { reference: reference.trim() } : {}) });
       onDone();
-    } catch (err) {
-      if (err instanceof ApiError && err.fieldErrors.length) setErrors(err.byPath());
-      setProblem(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   async function remove() {
-    setBusy(true);
-    setProblem(undefined);
-    try {
+    const ok = await change.run(async () => {
       await calendar.removeDay(date);
       onDone();
-    } catch (err) {
-      setProblem(err);
-      setConfirmRemove(false);
-    } finally {
-      setBusy(false);
-    }
+    });
+    if (!ok) setConfirmRemove(false);
   }
   return (
     <form ref={form} onSubmit={submit} noValidate>
       {initial && <p className="muted">{dayLabel(initial, t)}</p>}
-      <TextField label={t("calendar.date")} type="date" value={date} onValue={setDate} error={errors["/date"]} path="/date" required />
-      <SelectField label={t("calendar.kind")} value={kind} onValue={(v) => setKind(v as DayKind)} error={errors["/kind"]} options={DAY_KINDS.map((k) => ({ value: k, label: t(`dayKind.${k}`) }))} />
-      <TextField label={t("calendar.name")} value={name} onValue={setName} error={errors["/name"]} maxLength={200} />
-      <TextField label={t("calendar.reference")} hint={t("calendar.referenceHint")} value={reference} onValue={setReference} error={errors["/reference"]} maxLength={500} />
-      {problem !== undefined && <ProblemMessage error={problem} />}
+      <TextField label={t("calendar.date")} type="date" value={date} onValue={setDate} error={change.fields["/date"]} path="/date" required />
+      <SelectField label={t("calendar.kind")} value={kind} onValue={(v) => setKind(v as DayKind)} error={change.fields["/kind"]} options={DAY_KINDS.map((k) => ({ value: k, label: t(`dayKind.${k}`) }))} />
+      <TextField label={t("calendar.name")} value={name} onValue={setName} error={change.fields["/name"]} maxLength={200} />
+      <TextField label={t("calendar.reference")} hint={t("calendar.referenceHint")} value={reference} onValue={setReference} error={change.fields["/reference"]} maxLength={500} />
+      {change.error !== undefined && <ProblemMessage error={change.error} />}
       <div className="form-actions">
         {initial?.overridden && (
           <button type="button" className="btn btn-danger-outline" onClick={() => setConfirmRemove(true)}>
             {t("calendar.removeOverride")}
           </button>
         )}
-        <button type="submit" className="btn btn-primary" disabled={busy}>
+        <button type="submit" className="btn btn-primary" disabled={change.busy}>
           {t("common.save")}
         </button>
       </div>
-      <Confirm open={confirmRemove} title={t("calendar.removeOverride")} message={t("calendar.removeConfirm", { date: formatDate(date) })} confirmLabel={t("calendar.removeOverride")} busy={busy} onCancel={() => setConfirmRemove(false)} onConfirm={() => void remove()} />
+      <Confirm open={confirmRemove} title={t("calendar.removeOverride")} message={t("calendar.removeConfirm", { date: formatDate(date) })} confirmLabel={t("calendar.removeOverride")} busy={change.busy} onCancel={() => setConfirmRemove(false)} onConfirm={() => void remove()} />
     </form>
   );
 }

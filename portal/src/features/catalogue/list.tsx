@@ -5,22 +5,29 @@
 import { useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { parsePrefix } from "../../../../src/domain/catalogue/prefix.js";
-import { ApiError } from "../../api/client.js";
+import type { ApiError } from "../../api/client.js";
 import { catalogue, type CataloguePrefix, type LookupResult } from "../../api/resources.js";
-import { useLoad } from "../../hooks.js";
+import { useLoad, useSubmit } from "../../hooks.js";
 import { useAccount, useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
 import { Table, Pagination } from "../../components/table.js";
 import { Loading, Empty, ProblemMessage, Notice } from "../../components/states.js";
-import { TextField, focusFirstError } from "../../components/fields.js";
+import { TextField } from "../../components/fields.js";
 import { Confirm } from "../../components/dialog.js";
 import { EntitySelect, localName, useNames } from "../../components/names.js";
 import { formatDateTime } from "../../i18n/format.js";
 import { HistoryDrawer } from "./history.js";
 
 const LIMIT = 20;
+
+/** The API's refusal by field: an overlap or a duplicate is the prefix's, a conflict (no active contract with the operator, p.4) the organisation's. */
+function fieldErrorsOf(err: ApiError): Record<string, string> {
+  if (err.fieldErrors.length) return err.byPath();
+  if (err.code === "QQ_ERR_CATALOGUE_OVERLAP" || err.code === "QQ_ERR_DUPLICATE") return { "/prefix": err.detail };
+  return err.code === "QQ_ERR_CONFLICT" ? { "/organisationId": err.detail } : {};
+}
 
 export function CataloguePage() {
   const { t } = useTranslation();
@@ -40,25 +47,18 @@ export function CataloguePage() {
   const ops = useNames("operator", items.map((p) => p.operatorId));
   const [history, setHistory] = useState<CataloguePrefix | null>(null);
   const [toDelete, setToDelete] = useState<CataloguePrefix | null>(null);
-  const [deleting, setDeleting] = useState(false);
-  const [deleteError, setDeleteError] = useState<unknown>();
+  const deletion = useSubmit();
   const [notice, setNotice] = useState("");
   const writable = can("catalogue.write");
 
   async function remove() {
     if (!toDelete) return;
-    setDeleting(true);
-    setDeleteError(undefined);
-    try {
+    await deletion.run(async () => {
       await catalogue.remove(toDelete.id);
       setNotice(t("catalogue.deleted", { prefix: toDelete.prefix }));
       setToDelete(null);
       list.reload();
-    } catch (e) {
-      setDeleteError(e);
-    } finally {
-      setDeleting(false);
-    }
+    });
   }
 
   return (
@@ -121,7 +121,7 @@ export function CataloguePage() {
                       {t("catalogue.history")}
                     </button>
                     {writable && (
-                      <button type="button" className="btn btn-small btn-danger-outline" onClick={() => (setDeleteError(undefined), setToDelete(p))} aria-label={t("catalogue.deleteOne", { prefix: p.prefix })}>
+                      <button type="button" className="btn btn-small btn-danger-outline" onClick={() => (deletion.reset(), setToDelete(p))} aria-label={t("catalogue.deleteOne", { prefix: p.prefix })}>
                         {t("common.delete")}
                       </button>
                     )}
@@ -139,11 +139,11 @@ export function CataloguePage() {
         title={t("catalogue.deleteTitle")}
         message={t("catalogue.deleteConfirm", { prefix: toDelete?.prefix ?? "", organisation: toDelete ? localName(orgs[toDelete.organisationId]) : "" })}
         confirmLabel={t("common.delete")}
-        busy={deleting}
+        busy={deletion.busy}
         onConfirm={() => void remove()}
         onCancel={() => setToDelete(null)}
       >
-        {deleteError !== undefined && <ProblemMessage error={deleteError} />}
+        {deletion.error !== undefined && <ProblemMessage error={deletion.error} />}
       </Confirm>
     </section>
   );
@@ -156,15 +156,12 @@ function AddPrefix({ onAdded }: { onAdded: (p: CataloguePrefix) => void }) {
   const [organisationId, setOrganisationId] = useState("");
   const [operatorId, setOperatorId] = useState(account.operatorId ?? "");
   const [note, setNote] = useState("");
-  const [errors, setErrors] = useState<Record<string, string>>({});
   const [suggestion, setSuggestion] = useState<string>();
-  const [problem, setProblem] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
   const form = useRef<HTMLFormElement>(null);
+  const add = useSubmit(form, fieldErrorsOf);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setProblem(undefined);
     setSuggestion(undefined);
     const m: Record<string, string> = {};
     const parsed = parsePrefix(prefix.trim());
@@ -175,43 +172,32 @@ function AddPrefix({ onAdded }: { onAdded: (p: CataloguePrefix) => void }) {
     }
     if (!organisationId) m["/organisationId"] = t("validation.required");
     if (!operatorId) m["/operatorId"] = t("validation.required");
-    setErrors(m);
-    if (Object.keys(m).length) return focusFirstError(form.current);
-    setBusy(true);
-    try {
+    if (add.invalid(m)) return;
+    await add.run(async () => {
       const p = await catalogue.create({ prefix: prefix.trim(), organisationId, ...(account.role === "operator_staff" ? {} : { operatorId }), ...(note.trim() ? { note: note.trim() } : {}) });
       setPrefix("");
       setNote("");
-      setErrors({});
       onAdded(p);
-    } catch (err) {
-      if (err instanceof ApiError && err.fieldErrors.length) setErrors(err.byPath());
-      else if (err instanceof ApiError && (err.code === "QQ_ERR_CATALOGUE_OVERLAP" || err.code === "QQ_ERR_DUPLICATE")) setErrors({ "/prefix": err.detail });
-      else if (err instanceof ApiError && err.code === "QQ_ERR_CONFLICT") setErrors({ "/organisationId": err.detail });
-      else setProblem(err);
-      focusFirstError(form.current);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
     <form ref={form} className="panel" onSubmit={submit} noValidate aria-labelledby="add-prefix-title">
       <h2 id="add-prefix-title">{t("catalogue.add")}</h2>
-      <TextField label={t("catalogue.prefix")} hint={t("catalogue.prefixHint")} value={prefix} onValue={setPrefix} error={errors["/prefix"]} path="/prefix" className="mono" autoComplete="off" spellCheck={false} required />
+      <TextField label={t("catalogue.prefix")} hint={t("catalogue.prefixHint")} value={prefix} onValue={setPrefix} error={add.fields["/prefix"]} path="/prefix" className="mono" autoComplete="off" spellCheck={false} required />
       {suggestion && (
         <p className="suggestion">
-          <button type="button" className="btn btn-small" onClick={() => (setPrefix(suggestion), setSuggestion(undefined), setErrors({}))}>
+          <button type="button" className="btn btn-small" onClick={() => (setPrefix(suggestion), setSuggestion(undefined), add.reset())}>
             {t("catalogue.useSuggestion", { prefix: suggestion })}
           </button>
         </p>
       )}
-      <EntitySelect kind="organisation" label={t("common.organisation")} value={organisationId} onValue={setOrganisationId} error={errors["/organisationId"]} path="/organisationId" required />
-      {account.role !== "operator_staff" && <EntitySelect kind="operator" label={t("common.operator")} value={operatorId} onValue={setOperatorId} error={errors["/operatorId"]} path="/operatorId" required />}
-      <TextField label={t("catalogue.note")} value={note} onValue={setNote} error={errors["/note"]} maxLength={500} />
-      {problem !== undefined && <ProblemMessage error={problem} />}
+      <EntitySelect kind="organisation" label={t("common.organisation")} value={organisationId} onValue={setOrganisationId} error={add.fields["/organisationId"]} path="/organisationId" required />
+      {account.role !== "operator_staff" && <EntitySelect kind="operator" label={t("common.operator")} value={operatorId} onValue={setOperatorId} error={add.fields["/operatorId"]} path="/operatorId" required />}
+      <TextField label={t("catalogue.note")} value={note} onValue={setNote} error={add.fields["/note"]} maxLength={500} />
+      {add.problem !== undefined && <ProblemMessage error={add.problem} />}
       <div className="form-actions">
-        <button type="submit" className="btn btn-primary" disabled={busy}>
+        <button type="submit" className="btn btn-primary" disabled={add.busy}>
           {t("catalogue.addSubmit")}
         </button>
       </div>

@@ -6,13 +6,13 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError } from "../../api/client.js";
-import { useLoad } from "../../hooks.js";
+import { useLoad, useSubmit } from "../../hooks.js";
 import { useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Pagination, Table } from "../../components/table.js";
 import { Empty, Loading, ProblemMessage, Notice } from "../../components/states.js";
-import { SelectField, TextField, focusFirstError } from "../../components/fields.js";
+import { SelectField, TextField } from "../../components/fields.js";
 import { Confirm } from "../../components/dialog.js";
 import { formatDate, formatDateTime, formatNumber } from "../../i18n/format.js";
 import { categories, type CategoryLookup, type CategoryOverride, type CategorySource } from "../gateway/api.js";
@@ -112,34 +112,28 @@ function Overrides({ writable }: { writable: boolean }) {
   }, [search, q]);
   const list = useLoad((s) => categories.overrides({ q: q || undefined, limit: OVERRIDES_PER_PAGE, offset }, s), [q, offset]);
   const [exporting, setExporting] = useState(false);
+  const [exportError, setExportError] = useState<unknown>();
   const [action, setAction] = useState<"add" | "remove">("add");
   const [pattern, setPattern] = useState("");
   const [category, setCategory] = useState("");
   const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
   const [notice, setNotice] = useState("");
   const [toDelete, setToDelete] = useState<CategoryOverride | null>(null);
   const [deleteError, setDeleteError] = useState<unknown>();
   const form = useRef<HTMLFormElement>(null);
+  const save = useSubmit(form);
 
   async function add(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
     setNotice("");
-    try {
+    setExportError(undefined);
+    await save.run(async () => {
       const o = await categories.addOverride({ action, pattern: pattern.trim(), category, reason: reason.trim() });
       setNotice(t("categoryDb.overrideSaved", { pattern: o.pattern }));
       setPattern("");
       setReason("");
       list.reload();
-    } catch (err) {
-      setError(err);
-      focusFirstError(form.current);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   async function remove() {
     if (!toDelete) return;
@@ -153,9 +147,8 @@ function Overrides({ writable }: { writable: boolean }) {
       setDeleteError(err);
     }
   }
-  const fe = error instanceof ApiError ? error.byPath() : {};
   // p.20 is a floor: the API refuses an override that would take a protected category off a curated entry.
-  const floor = error instanceof ApiError && /protected-floor|p\.20/.test(error.detail);
+  const floor = save.error instanceof ApiError && /protected-floor|p\.20/.test(save.error.detail);
   const rows = list.data?.items ?? [];
   const total = list.data?.total ?? 0;
   // Searched and paged by the API (pattern, reason, category id or name); the export takes every match.
@@ -174,7 +167,9 @@ function Overrides({ writable }: { writable: boolean }) {
         all.map((o) => [o.pattern, o.action, o.category, o.reason, o.decidedBy, o.createdAt]),
       );
     } catch (err) {
-      setError(err);
+      // The form's banner shows the last failure, of a save or of an export.
+      save.reset();
+      setExportError(err);
     } finally {
       setExporting(false);
     }
@@ -257,13 +252,13 @@ function Overrides({ writable }: { writable: boolean }) {
               value={category}
               onValue={setCategory}
               required
-              error={fe["/category"]}
+              error={save.fields["/category"]}
               path="/category"
               options={[{ value: "", label: t("common.choose") }, ...cats.list.map((c) => ({ value: c.id, label: cats.name(c.id) }))]}
             />
           </div>
-          <TextField label={t("categoryDb.pattern")} hint={t("categoryDb.patternHint")} value={pattern} onValue={setPattern} required error={fe["/pattern"]} path="/pattern" spellCheck={false} />
-          <TextField label={t("categoryDb.reason")} hint={t("categoryDb.reasonHint")} value={reason} onValue={setReason} required error={fe["/reason"]} path="/reason" />
+          <TextField label={t("categoryDb.pattern")} hint={t("categoryDb.patternHint")} value={pattern} onValue={setPattern} required error={save.fields["/pattern"]} path="/pattern" spellCheck={false} />
+          <TextField label={t("categoryDb.reason")} hint={t("categoryDb.reasonHint")} value={reason} onValue={setReason} required error={save.fields["/reason"]} path="/reason" />
           {floor && (
             <div className="notice notice-warn" role="alert">
               <p>
@@ -272,9 +267,10 @@ function Overrides({ writable }: { writable: boolean }) {
               <p>{t("categoryDb.floorText")}</p>
             </div>
           )}
-          {error !== undefined && !floor && !(error instanceof ApiError && error.fieldErrors.length) && <ProblemMessage error={error} />}
+          {save.problem !== undefined && !floor && <ProblemMessage error={save.problem} />}
+          {exportError !== undefined && <ProblemMessage error={exportError} />}
           <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={busy}>
+            <button type="submit" className="btn btn-primary" disabled={save.busy}>
               {t("categoryDb.saveOverride")}
             </button>
           </div>

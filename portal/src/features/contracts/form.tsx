@@ -1,16 +1,16 @@
 /** p.4: the contract between a telecom operator and an organisation, the ground for connection to the gateway. */
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError } from "../../api/client.js";
 import { contracts, type Contract } from "../../api/resources.js";
 import { useCan } from "../../session.js";
 import { navigate } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
 import { Loading, ProblemMessage, Notice } from "../../components/states.js";
-import { SelectField, TextField, focusFirstError } from "../../components/fields.js";
+import { SelectField, TextField } from "../../components/fields.js";
 import { EntitySelect } from "../../components/names.js";
 import { formatDateTime } from "../../i18n/format.js";
+import { useSubmit } from "../../hooks.js";
 import { CONTRACT_STATUSES, type ContractStatus } from "./list.js";
 
 export function ContractFormPage({ id }: { id?: string }) {
@@ -26,11 +26,9 @@ export function ContractFormPage({ id }: { id?: string }) {
   const [validFrom, setValidFrom] = useState("");
   const [validTo, setValidTo] = useState("");
   const [status, setStatus] = useState<ContractStatus>("active");
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<unknown>();
   const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
   const form = useRef<HTMLFormElement>(null);
+  const save = useSubmit(form, (err) => (err.fieldErrors.length ? err.byPath() : err.code === "QQ_ERR_DUPLICATE" ? { "/number": err.detail } : {}));
 
   useEffect(() => {
     if (!id) return;
@@ -49,17 +47,14 @@ export function ContractFormPage({ id }: { id?: string }) {
   async function submit(e: FormEvent) {
     e.preventDefault();
     setSaved(false);
-    setProblem(undefined);
     const m: Record<string, string> = {};
     if (!organisationId) m["/organisationId"] = t("validation.required");
     if (!operatorId) m["/operatorId"] = t("validation.required");
     if (!number.trim()) m["/number"] = t("validation.required");
     if (!validFrom) m["/validFrom"] = t("validation.required");
     if (validTo && validFrom && validTo < validFrom) m["/validTo"] = t("contracts.toBeforeFrom");
-    setErrors(m);
-    if (Object.keys(m).length) return focusFirstError(form.current);
-    setBusy(true);
-    try {
+    if (save.invalid(m)) return;
+    await save.run(async () => {
       if (id) {
         setLoaded(await contracts.update(id, { signedOn: signedOn || null, validFrom, validTo: validTo || null, status }));
         setSaved(true);
@@ -67,14 +62,7 @@ export function ContractFormPage({ id }: { id?: string }) {
         const c = await contracts.create({ organisationId, operatorId, number: number.trim(), validFrom, status, ...(signedOn ? { signedOn } : {}), ...(validTo ? { validTo } : {}) });
         navigate(`/contracts/${c.id}?created=1`, { replace: true });
       }
-    } catch (err) {
-      if (err instanceof ApiError && err.fieldErrors.length) setErrors(err.byPath());
-      else if (err instanceof ApiError && err.code === "QQ_ERR_DUPLICATE") setErrors({ "/number": err.detail });
-      setProblem(err);
-      focusFirstError(form.current);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   if (loadError) return <ProblemMessage error={loadError} />;
@@ -98,24 +86,24 @@ export function ContractFormPage({ id }: { id?: string }) {
             </>
           ) : (
             <>
-              <EntitySelect kind="organisation" label={t("common.organisation")} value={organisationId} onValue={setOrganisationId} error={errors["/organisationId"]} path="/organisationId" required />
-              <EntitySelect kind="operator" label={t("common.operator")} value={operatorId} onValue={setOperatorId} error={errors["/operatorId"]} path="/operatorId" required />
+              <EntitySelect kind="organisation" label={t("common.organisation")} value={organisationId} onValue={setOrganisationId} error={save.fields["/organisationId"]} path="/organisationId" required />
+              <EntitySelect kind="operator" label={t("common.operator")} value={operatorId} onValue={setOperatorId} error={save.fields["/operatorId"]} path="/operatorId" required />
             </>
           )}
         </div>
         <div className="grid-2">
-          <TextField label={t("contracts.number")} value={number} onValue={setNumber} error={errors["/number"]} path="/number" required readOnly={!!id || readOnly} maxLength={100} />
+          <TextField label={t("contracts.number")} value={number} onValue={setNumber} error={save.fields["/number"]} path="/number" required readOnly={!!id || readOnly} maxLength={100} />
           <SelectField label={t("common.status")} value={status} onValue={(v) => setStatus(v as ContractStatus)} disabled={readOnly} options={CONTRACT_STATUSES.map((s) => ({ value: s, label: t(`contractStatus.${s}`) }))} />
         </div>
         <div className="grid-3">
-          <TextField label={t("contracts.signedOn")} type="date" value={signedOn} onValue={setSignedOn} error={errors["/signedOn"]} path="/signedOn" readOnly={readOnly} />
-          <TextField label={t("contracts.validFrom")} type="date" value={validFrom} onValue={setValidFrom} error={errors["/validFrom"]} path="/validFrom" required readOnly={readOnly} />
-          <TextField label={t("contracts.validTo")} hint={t("contracts.validToHint")} type="date" value={validTo} onValue={setValidTo} error={errors["/validTo"]} path="/validTo" readOnly={readOnly} />
+          <TextField label={t("contracts.signedOn")} type="date" value={signedOn} onValue={setSignedOn} error={save.fields["/signedOn"]} path="/signedOn" readOnly={readOnly} />
+          <TextField label={t("contracts.validFrom")} type="date" value={validFrom} onValue={setValidFrom} error={save.fields["/validFrom"]} path="/validFrom" required readOnly={readOnly} />
+          <TextField label={t("contracts.validTo")} hint={t("contracts.validToHint")} type="date" value={validTo} onValue={setValidTo} error={save.fields["/validTo"]} path="/validTo" readOnly={readOnly} />
         </div>
-        {problem !== undefined && <ProblemMessage error={problem} />}
+        {save.error !== undefined && <ProblemMessage error={save.error} />}
         {writable && (
           <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={busy}>
+            <button type="submit" className="btn btn-primary" disabled={save.busy}>
               {id ? t("common.save") : t("contracts.create")}
             </button>
           </div>

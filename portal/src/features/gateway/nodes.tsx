@@ -7,13 +7,12 @@
  */
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError } from "../../api/client.js";
-import { useLoad } from "../../hooks.js";
+import { useLoad, useSubmit } from "../../hooks.js";
 import { useCan } from "../../session.js";
 import { PageHeader } from "../../components/page.js";
 import { Table } from "../../components/table.js";
 import { Empty, Loading, ProblemMessage, Notice } from "../../components/states.js";
-import { TextField, focusFirstError } from "../../components/fields.js";
+import { TextField } from "../../components/fields.js";
 import { Confirm } from "../../components/dialog.js";
 import { formatDateTime, formatNumber } from "../../i18n/format.js";
 import { ROTATION_OVERLAP_MINUTES } from "../../../../src/contract/gateway-nodes.js";
@@ -31,19 +30,16 @@ export function GatewayNodesPage() {
   const [notice, setNotice] = useState("");
   const [acting, setActing] = useState<{ node: GatewayNode; verb: "rotate" | "revoke" } | null>(null);
   const [overlap, setOverlap] = useState(String(ROTATION_OVERLAP_MINUTES.default));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const action = useSubmit();
 
   function open(node: GatewayNode, verb: "rotate" | "revoke") {
     setActing({ node, verb });
     setOverlap(String(ROTATION_OVERLAP_MINUTES.default));
-    setError(undefined);
+    action.reset();
   }
   async function act() {
     if (!acting) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    await action.run(async () => {
       const id = acting.node.id;
       if (acting.verb === "rotate") {
         // Not a whole number of minutes: sent as null, so the API names the field.
@@ -56,13 +52,8 @@ export function GatewayNodesPage() {
       }
       setActing(null);
       list.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
-  const fe = error instanceof ApiError ? error.byPath() : {};
   const stateLabel = (s: GatewayNode["state"]) => (s === "active" ? t("gatewayNodes.state.active") : t("gatewayNodes.state.revoked"));
   return (
     <section>
@@ -134,7 +125,7 @@ export function GatewayNodesPage() {
         message={acting?.verb === "rotate" ? t("gatewayNodes.rotateText", { id: acting.node.id }) : t("gatewayNodes.revokeText", { id: acting?.node.id ?? "" })}
         confirmLabel={acting?.verb === "rotate" ? t("gatewayNodes.rotate") : t("gatewayNodes.revoke")}
         open={acting !== null}
-        busy={busy}
+        busy={action.busy}
         onConfirm={() => void act()}
         onCancel={() => setActing(null)}
       >
@@ -146,11 +137,11 @@ export function GatewayNodesPage() {
             onValue={setOverlap}
             inputMode="numeric"
             required
-            error={fe["/overlapMinutes"]}
+            error={action.fields["/overlapMinutes"]}
             path="/overlapMinutes"
           />
         )}
-        {error !== undefined && !(error instanceof ApiError && error.fieldErrors.length) && <ProblemMessage error={error} />}
+        {action.problem !== undefined && <ProblemMessage error={action.problem} />}
       </Confirm>
     </section>
   );
@@ -160,37 +151,28 @@ function EnrolForm({ onIssued }: { onIssued: (r: IssuedGatewayNodeCredential) =>
   const { t } = useTranslation();
   const [id, setId] = useState("");
   const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
   const form = useRef<HTMLFormElement>(null);
+  const enrolment = useSubmit(form);
   async function enrol(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    await enrolment.run(async () => {
       const r = await gatewayNodes.enrol(id.trim(), reason.trim() || undefined);
       setId("");
       setReason("");
       onIssued(r);
-    } catch (err) {
-      setError(err);
-      focusFirstError(form.current);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
-  const fe = error instanceof ApiError ? error.byPath() : {};
   return (
     <form ref={form} className="panel" onSubmit={(e) => void enrol(e)} noValidate aria-labelledby="enrol-node-title">
       <h2 className="section-title" id="enrol-node-title">
         {t("gatewayNodes.enrolTitle")}
       </h2>
       <p className="muted">{t("gatewayNodes.enrolText")}</p>
-      <TextField label={t("gatewayNodes.id")} hint={t("gatewayNodes.idHint")} value={id} onValue={setId} required error={fe["/id"]} path="/id" spellCheck={false} autoComplete="off" />
-      <TextField label={t("gatewayNodes.reason")} hint={t("gatewayNodes.reasonHint")} value={reason} onValue={setReason} error={fe["/reason"]} path="/reason" />
-      {error !== undefined && !(error instanceof ApiError && error.fieldErrors.length) && <ProblemMessage error={error} />}
+      <TextField label={t("gatewayNodes.id")} hint={t("gatewayNodes.idHint")} value={id} onValue={setId} required error={enrolment.fields["/id"]} path="/id" spellCheck={false} autoComplete="off" />
+      <TextField label={t("gatewayNodes.reason")} hint={t("gatewayNodes.reasonHint")} value={reason} onValue={setReason} error={enrolment.fields["/reason"]} path="/reason" />
+      {enrolment.problem !== undefined && <ProblemMessage error={enrolment.problem} />}
       <div className="form-actions">
-        <button type="submit" className="btn btn-primary" disabled={busy}>
+        <button type="submit" className="btn btn-primary" disabled={enrolment.busy}>
           {t("gatewayNodes.enrol")}
         </button>
       </div>

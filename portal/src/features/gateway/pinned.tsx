@@ -7,8 +7,7 @@
  */
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError } from "../../api/client.js";
-import { useLoad } from "../../hooks.js";
+import { useLoad, useSubmit } from "../../hooks.js";
 import { useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
@@ -32,31 +31,23 @@ export function PinnedPage() {
   const list = useLoad((s) => pinned.list(status, s), [status]);
   const [deciding, setDeciding] = useState<{ c: PinnedCandidate; verb: "approve" | "reject" } | null>(null);
   const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const decision = useSubmit();
   const [notice, setNotice] = useState("");
 
   function open(c: PinnedCandidate, verb: "approve" | "reject") {
     setDeciding({ c, verb });
     setReason("");
-    setError(undefined);
+    decision.reset();
   }
   async function decide() {
     if (!deciding) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    await decision.run(async () => {
       const r = await pinned.decide(deciding.c.host, deciding.verb, reason.trim());
       setNotice(r.status === "approved" ? t("pinned.approvedNotice", { host: r.host }) : t("pinned.rejectedNotice", { host: r.host }));
       setDeciding(null);
       list.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
-  const fe = error instanceof ApiError ? error.byPath() : {};
   const statusLabel = (s: PinnedCandidate["status"]) => (s === "approved" ? t("pinned.status.approved") : s === "rejected" ? t("pinned.status.rejected") : t("pinned.status.pending"));
   return (
     <section>
@@ -150,7 +141,7 @@ export function PinnedPage() {
         message={deciding?.verb === "approve" ? t("pinned.approveText", { host: deciding.c.host }) : t("pinned.rejectText", { host: deciding?.c.host ?? "" })}
         confirmLabel={deciding?.verb === "approve" ? t("pinned.approve") : t("pinned.reject")}
         open={deciding !== null}
-        busy={busy || reason.trim().length < 3}
+        busy={decision.busy || reason.trim().length < 3}
         onConfirm={() => void decide()}
         onCancel={() => setDeciding(null)}
       >
@@ -161,8 +152,8 @@ export function PinnedPage() {
             <li>{t("pinned.ruleAudited")}</li>
           </ul>
         )}
-        <TextArea label={t("pinned.decisionReason")} hint={t("pinned.decisionReasonHint")} value={reason} onValue={setReason} required error={fe["/reason"]} path="/reason" rows={2} />
-        {error !== undefined && !(error instanceof ApiError && error.fieldErrors.length) && <ProblemMessage error={error} />}
+        <TextArea label={t("pinned.decisionReason")} hint={t("pinned.decisionReasonHint")} value={reason} onValue={setReason} required error={decision.fields["/reason"]} path="/reason" rows={2} />
+        {decision.problem !== undefined && <ProblemMessage error={decision.problem} />}
       </Confirm>
     </section>
   );

@@ -6,10 +6,10 @@
  */
 import { useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError } from "../../api/client.js";
+import { useSubmit } from "../../hooks.js";
 import { PageHeader } from "../../components/page.js";
 import { ProblemMessage } from "../../components/states.js";
-import { SelectField, TextField, focusFirstError } from "../../components/fields.js";
+import { SelectField, TextField } from "../../components/fields.js";
 import { Table } from "../../components/table.js";
 import { localName, useNames } from "../../components/names.js";
 import { gateway, type TraceStep, type WhatIf } from "./api.js";
@@ -23,35 +23,26 @@ export function WhatIfPage() {
   const [url, setUrl] = useState("");
   const [host, setHost] = useState("");
   const [port, setPort] = useState("443");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
   const [result, setResult] = useState<WhatIf>();
   const form = useRef<HTMLFormElement>(null);
+  const simulation = useSubmit(form);
   const out = useRef<HTMLDivElement>(null);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const body = mode === "url" ? { sourceIp: sourceIp.trim(), url: url.trim() } : { sourceIp: sourceIp.trim(), host: host.trim(), port: Number(port) || 443 };
+    const body = mode === "url" ? { sourceIp: sourceIp.trim(), url: url.trim() } : { sourceIp: sourceIp.trim(), host: host.trim(), port: Number(port) || 443 };
+    const ok = await simulation.run(async () => {
       setResult(await gateway.whatIf(body));
       requestAnimationFrame(() => out.current?.focus());
-    } catch (err) {
-      setResult(undefined);
-      setError(err);
-      focusFirstError(form.current);
-    } finally {
-      setBusy(false);
-    }
+    });
+    if (!ok) setResult(undefined);
   }
-  const fe = error instanceof ApiError ? error.byPath() : {};
   return (
     <section>
       <PageHeader title={t("whatIf.title")} lead={t("whatIf.lead")} />
       <form ref={form} className="panel" onSubmit={(e) => void submit(e)} noValidate>
         <div className="grid-2">
-          <TextField label={t("whatIf.sourceIp")} hint={t("whatIf.sourceIpHint")} value={sourceIp} onValue={setSourceIp} error={fe["/sourceIp"]} path="/sourceIp" required spellCheck={false} autoComplete="off" />
+          <TextField label={t("whatIf.sourceIp")} hint={t("whatIf.sourceIpHint")} value={sourceIp} onValue={setSourceIp} error={simulation.fields["/sourceIp"]} path="/sourceIp" required spellCheck={false} autoComplete="off" />
           <SelectField
             label={t("whatIf.destination")}
             value={mode}
@@ -63,21 +54,21 @@ export function WhatIfPage() {
           />
         </div>
         {mode === "url" ? (
-          <TextField label={t("whatIf.url")} hint={t("whatIf.urlHint")} value={url} onValue={setUrl} error={fe["/url"]} path="/url" required type="url" spellCheck={false} />
+          <TextField label={t("whatIf.url")} hint={t("whatIf.urlHint")} value={url} onValue={setUrl} error={simulation.fields["/url"]} path="/url" required type="url" spellCheck={false} />
         ) : (
           <div className="grid-2">
-            <TextField label={t("whatIf.host")} value={host} onValue={setHost} error={fe["/host"]} path="/host" required spellCheck={false} />
-            <TextField label={t("whatIf.port")} value={port} onValue={setPort} error={fe["/port"]} path="/port" inputMode="numeric" required />
+            <TextField label={t("whatIf.host")} value={host} onValue={setHost} error={simulation.fields["/host"]} path="/host" required spellCheck={false} />
+            <TextField label={t("whatIf.port")} value={port} onValue={setPort} error={simulation.fields["/port"]} path="/port" inputMode="numeric" required />
           </div>
         )}
         <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? t("whatIf.running") : t("whatIf.run")}
+          <button type="submit" className="btn btn-primary" disabled={simulation.busy}>
+            {simulation.busy ? t("whatIf.running") : t("whatIf.run")}
           </button>
         </div>
       </form>
       <div ref={out} tabIndex={-1} aria-live="polite">
-        {error !== undefined && !(error instanceof ApiError && error.fieldErrors.length) && <ProblemMessage error={error} />}
+        {simulation.problem !== undefined && <ProblemMessage error={simulation.problem} />}
         {result && <Result r={result} />}
       </div>
     </section>

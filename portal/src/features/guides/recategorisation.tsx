@@ -6,11 +6,10 @@
 import { useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { LanguageSwitch } from "../../layout.js";
-import { useTitle } from "../../hooks.js";
+import { useSubmit, useTitle } from "../../hooks.js";
 import { ProblemMessage } from "../../components/states.js";
-import { TextField, focusFirstError } from "../../components/fields.js";
+import { TextField } from "../../components/fields.js";
 import { formatDate, formatDateTime } from "../../i18n/format.js";
-import { ApiError } from "../../api/client.js";
 import { recategorisation } from "../applications/api.js";
 import { RecategorisationDocument } from "../../../../src/contract/applications.js";
 import { SchemaFields } from "../applications/schema-form.js";
@@ -59,27 +58,14 @@ export function RecategorisationPage() {
     const d = emptyDraft(RecategorisationDocument) as Record<string, Draft>;
     return { ...d, host: params.get("host") ?? "", referenceId: params.get("ref") ?? "", url: params.get("url") ?? "" };
   });
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<unknown>();
   const [result, setResult] = useState<Awaited<ReturnType<typeof recategorisation.submit>>>();
-  const [busy, setBusy] = useState(false);
   const form = useRef<HTMLFormElement>(null);
+  const request = useSubmit(form);
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setProblem(undefined);
     const built = buildDocument(RecategorisationDocument, draft, t, "");
-    setErrors(built.errors);
-    if (Object.keys(built.errors).length) return focusFirstError(form.current);
-    setBusy(true);
-    try {
-      setResult(await recategorisation.submit(built.value as Record<string, unknown>));
-    } catch (err) {
-      if (err instanceof ApiError && err.fieldErrors.length) setErrors(err.byPath());
-      setProblem(err);
-      focusFirstError(form.current);
-    } finally {
-      setBusy(false);
-    }
+    if (request.invalid(built.errors)) return;
+    await request.run(async () => setResult(await recategorisation.submit(built.value as Record<string, unknown>)));
   }
   return (
     <div className="login-screen public-page">
@@ -97,10 +83,10 @@ export function RecategorisationPage() {
           </div>
         ) : (
           <form ref={form} onSubmit={submit} noValidate className="form">
-            <SchemaFields schema={RecategorisationDocument} value={draft} onChange={setDraft} errors={errors} path="" />
-            {problem !== undefined && <ProblemMessage error={problem} />}
+            <SchemaFields schema={RecategorisationDocument} value={draft} onChange={setDraft} errors={request.fields} path="" />
+            {request.error !== undefined && <ProblemMessage error={request.error} />}
             <div className="form-actions">
-              <button type="submit" className="btn btn-primary" disabled={busy}>
+              <button type="submit" className="btn btn-primary" disabled={request.busy}>
                 {t("recat.submit")}
               </button>
             </div>

@@ -6,7 +6,7 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { TFunction } from "i18next";
-import { useLoad } from "../../hooks.js";
+import { useLoad, useSubmit } from "../../hooks.js";
 import { useCan } from "../../session.js";
 import { PageHeader } from "../../components/page.js";
 import { Table } from "../../components/table.js";
@@ -49,29 +49,22 @@ export function MailPage() {
   const [selected, setSelected] = useState<string | null>(null);
   const [pending, setPending] = useState<{ system: MailSystem; action: MailAction } | null>(null);
   const [note, setNote] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const operation = useSubmit();
   const [notice, setNotice] = useState("");
   const writable = can("mail.write");
 
   async function confirm() {
     const p = pending!;
-    setBusy(true);
-    setError(undefined);
     setNotice("");
-    try {
+    await operation.run(async () => {
       const r = await mail.act(p.system.id, p.action, note.trim() || undefined);
       const n = formatNumber(r.queueIds.length);
       setNotice(p.action === "suspend" ? t("mail.suspended", { name: p.system.name, n }) : p.action === "release" ? t("mail.released", { name: p.system.name, n }) : t("mail.deleted", { name: p.system.name, n }));
       systems.reload();
       suspensions.reload();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-      setPending(null);
-      setNote("");
-    }
+    });
+    setPending(null);
+    setNote("");
   }
 
   const dialog = pending
@@ -86,7 +79,7 @@ export function MailPage() {
     <section>
       <PageHeader title={t("mail.title")} lead={t("mail.lead")} />
       <Notice text={notice} />
-      {error !== undefined && <ProblemMessage error={error} />}
+      {operation.error !== undefined && <ProblemMessage error={operation.error} />}
       <div className="panel">
         <h2 className="section-title">{t("mail.systemsTitle")}</h2>
         {systems.error !== undefined ? (
@@ -179,7 +172,7 @@ export function MailPage() {
           />
         )}
       </div>
-      <Confirm title={dialog?.title ?? ""} message={dialog?.text ?? ""} confirmLabel={dialog?.label ?? ""} open={pending !== null} busy={busy} onCancel={() => setPending(null)} onConfirm={() => void confirm()}>
+      <Confirm title={dialog?.title ?? ""} message={dialog?.text ?? ""} confirmLabel={dialog?.label ?? ""} open={pending !== null} busy={operation.busy} onCancel={() => setPending(null)} onConfirm={() => void confirm()}>
         {pending?.action === "suspend" && <TextArea label={t("mail.note")} value={note} onValue={setNote} maxLength={1000} />}
       </Confirm>
     </section>

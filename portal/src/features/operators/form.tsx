@@ -1,21 +1,30 @@
 /** Register or edit a telecom operator: BIN, names, ASNs, the addresses p.13 notifications go to, contacts. */
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError } from "../../api/client.js";
+import type { ApiError } from "../../api/client.js";
 import { operators, type TelecomOperator } from "../../api/resources.js";
 import { useCan } from "../../session.js";
 import { navigate } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
 import { Loading, ProblemMessage, Notice } from "../../components/states.js";
-import { TextArea, TextField, focusFirstError } from "../../components/fields.js";
+import { TextArea, TextField } from "../../components/fields.js";
 import { forgetName, localName } from "../../components/names.js";
 import { formatDateTime } from "../../i18n/format.js";
+import { useSubmit } from "../../hooks.js";
 import { ContactsEditor, fromDraft, toDraft, validateContacts, type ContactDraft } from "../organisations/contacts.js";
 import { binError } from "../organisations/bin.js";
 
 const split = (s: string) => s.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function fieldErrorsOf(err: ApiError): Record<string, string> {
+  if (!err.fieldErrors.length) return err.code === "QQ_ERR_DUPLICATE" ? { "/bin": err.detail } : {};
+  // `/notificationEmails/1` and `/asns/0` belong to the one field that holds the list.
+  const by: Record<string, string> = {};
+  for (const [p, msg] of Object.entries(err.byPath())) by[p.replace(/^\/(notificationEmails|asns)\/\d+$/, "/$1")] ??= msg;
+  return by;
+}
 
 export function OperatorFormPage({ id }: { id?: string }) {
   const { t } = useTranslation();
@@ -30,11 +39,9 @@ export function OperatorFormPage({ id }: { id?: string }) {
   const [asns, setAsns] = useState("");
   const [emails, setEmails] = useState("");
   const [contacts, setContacts] = useState<ContactDraft[]>([]);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<unknown>();
   const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
   const form = useRef<HTMLFormElement>(null);
+  const save = useSubmit(form, fieldErrorsOf);
 
   useEffect(() => {
     if (!id) return;
@@ -53,7 +60,6 @@ export function OperatorFormPage({ id }: { id?: string }) {
   async function submit(e: FormEvent) {
     e.preventDefault();
     setSaved(false);
-    setProblem(undefined);
     const m: Record<string, string> = { ...validateContacts(contacts, t) };
     if (!id) {
       const b = binError(bin, t);
@@ -67,10 +73,8 @@ export function OperatorFormPage({ id }: { id?: string }) {
     const emailList = split(emails);
     if (emailList.length === 0) m["/notificationEmails"] = t("validation.required");
     else if (emailList.some((x) => !EMAIL.test(x))) m["/notificationEmails"] = t("validation.email");
-    setErrors(m);
-    if (Object.keys(m).length) return focusFirstError(form.current);
-    setBusy(true);
-    try {
+    if (save.invalid(m)) return;
+    await save.run(async () => {
       const body = { nameKk: nameKk.trim(), nameRu: nameRu.trim(), nameEn: nameEn.trim(), asns: [...new Set(asnList.map(Number))], notificationEmails: emailList, contacts: contacts.map(fromDraft) };
       if (id) {
         setLoaded(await operators.update(id, body));
@@ -80,18 +84,7 @@ export function OperatorFormPage({ id }: { id?: string }) {
         const o = await operators.create({ bin: bin.trim(), ...body });
         navigate(`/operators/${o.id}?created=1`, { replace: true });
       }
-    } catch (err) {
-      if (err instanceof ApiError && err.fieldErrors.length) {
-        // `/notificationEmails/1` and `/asns/0` belong to the one field that holds the list.
-        const by: Record<string, string> = {};
-        for (const [p, msg] of Object.entries(err.byPath())) by[p.replace(/^\/(notificationEmails|asns)\/\d+$/, "/$1")] ??= msg;
-        setErrors(by);
-      } else if (err instanceof ApiError && err.code === "QQ_ERR_DUPLICATE") setErrors({ "/bin": err.detail });
-      setProblem(err);
-      focusFirstError(form.current);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   if (loadError) return <ProblemMessage error={loadError} />;
@@ -107,21 +100,21 @@ export function OperatorFormPage({ id }: { id?: string }) {
       </PageHeader>
       <Notice text={(saved || created) && (created && !saved ? t("common.createdNotice") : t("common.saved"))} />
       <form ref={form} onSubmit={submit} noValidate className="form">
-        <TextField label={t("common.bin")} hint={t("organisations.binHint")} value={bin} onValue={setBin} error={errors["/bin"]} path="/bin" inputMode="numeric" maxLength={12} autoComplete="off" required={!id} readOnly={!!id || readOnly} />
+        <TextField label={t("common.bin")} hint={t("organisations.binHint")} value={bin} onValue={setBin} error={save.fields["/bin"]} path="/bin" inputMode="numeric" maxLength={12} autoComplete="off" required={!id} readOnly={!!id || readOnly} />
         <div className="grid-3">
-          <TextField label={t("common.nameKk")} lang="kk" value={nameKk} onValue={setNameKk} error={errors["/nameKk"]} path="/nameKk" required readOnly={readOnly} />
-          <TextField label={t("common.nameRu")} lang="ru" value={nameRu} onValue={setNameRu} error={errors["/nameRu"]} path="/nameRu" required readOnly={readOnly} />
-          <TextField label={t("common.nameEn")} lang="en" value={nameEn} onValue={setNameEn} error={errors["/nameEn"]} path="/nameEn" required readOnly={readOnly} />
+          <TextField label={t("common.nameKk")} lang="kk" value={nameKk} onValue={setNameKk} error={save.fields["/nameKk"]} path="/nameKk" required readOnly={readOnly} />
+          <TextField label={t("common.nameRu")} lang="ru" value={nameRu} onValue={setNameRu} error={save.fields["/nameRu"]} path="/nameRu" required readOnly={readOnly} />
+          <TextField label={t("common.nameEn")} lang="en" value={nameEn} onValue={setNameEn} error={save.fields["/nameEn"]} path="/nameEn" required readOnly={readOnly} />
         </div>
         <div className="grid-2">
-          <TextField label={t("operators.asns")} hint={t("operators.asnsHint")} value={asns} onValue={setAsns} error={errors["/asns"]} path="/asns" readOnly={readOnly} />
-          <TextArea label={t("operators.emails")} hint={t("operators.emailsHint")} rows={3} value={emails} onValue={setEmails} error={errors["/notificationEmails"]} path="/notificationEmails" required readOnly={readOnly} />
+          <TextField label={t("operators.asns")} hint={t("operators.asnsHint")} value={asns} onValue={setAsns} error={save.fields["/asns"]} path="/asns" readOnly={readOnly} />
+          <TextArea label={t("operators.emails")} hint={t("operators.emailsHint")} rows={3} value={emails} onValue={setEmails} error={save.fields["/notificationEmails"]} path="/notificationEmails" required readOnly={readOnly} />
         </div>
-        <ContactsEditor value={contacts} onChange={setContacts} errors={errors} readOnly={readOnly} />
-        {problem !== undefined && <ProblemMessage error={problem} />}
+        <ContactsEditor value={contacts} onChange={setContacts} errors={save.fields} readOnly={readOnly} />
+        {save.error !== undefined && <ProblemMessage error={save.error} />}
         {writable && (
           <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={busy}>
+            <button type="submit" className="btn btn-primary" disabled={save.busy}>
               {id ? t("common.save") : t("operators.create")}
             </button>
           </div>

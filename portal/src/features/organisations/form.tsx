@@ -2,16 +2,16 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { ORGANISATION_CLASSES, type OrganisationClass } from "../../../../src/domain/organisation.js";
-import { ApiError } from "../../api/client.js";
 import { organisations, type Organisation } from "../../api/resources.js";
 import { useCan } from "../../session.js";
 import { navigate } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
 import { Loading, ProblemMessage, Notice } from "../../components/states.js";
-import { SelectField, TextField, focusFirstError } from "../../components/fields.js";
+import { SelectField, TextField } from "../../components/fields.js";
 import { forgetName, localName } from "../../components/names.js";
 import { formatDateTime } from "../../i18n/format.js";
+import { useSubmit } from "../../hooks.js";
 import { ContactsEditor, fromDraft, toDraft, validateContacts, type ContactDraft } from "./contacts.js";
 import { binError } from "./bin.js";
 
@@ -28,11 +28,9 @@ export function OrganisationFormPage({ id }: { id?: string }) {
   const [cls, setCls] = useState<OrganisationClass | "">("");
   const [status, setStatus] = useState<"active" | "disconnected">("active");
   const [contacts, setContacts] = useState<ContactDraft[]>([]);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<unknown>();
   const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
   const form = useRef<HTMLFormElement>(null);
+  const save = useSubmit(form, (err) => (err.fieldErrors.length ? err.byPath() : err.code === "QQ_ERR_DUPLICATE" ? { "/bin": err.detail || t("organisations.duplicate") } : {}));
 
   useEffect(() => {
     if (!id) return;
@@ -51,7 +49,6 @@ export function OrganisationFormPage({ id }: { id?: string }) {
   async function submit(e: FormEvent) {
     e.preventDefault();
     setSaved(false);
-    setProblem(undefined);
     const m: Record<string, string> = { ...validateContacts(contacts, t) };
     if (!id) {
       const b = binError(bin, t);
@@ -61,10 +58,8 @@ export function OrganisationFormPage({ id }: { id?: string }) {
     if (!nameRu.trim()) m["/nameRu"] = t("validation.required");
     if (!nameEn.trim()) m["/nameEn"] = t("validation.required");
     if (!cls) m["/class"] = t("validation.required");
-    setErrors(m);
-    if (Object.keys(m).length) return focusFirstError(form.current);
-    setBusy(true);
-    try {
+    if (save.invalid(m)) return;
+    await save.run(async () => {
       const names = { nameKk: nameKk.trim(), nameRu: nameRu.trim(), nameEn: nameEn.trim() };
       const body = { ...names, class: cls as OrganisationClass, contacts: contacts.map(fromDraft) };
       if (id) {
@@ -76,14 +71,7 @@ export function OrganisationFormPage({ id }: { id?: string }) {
         const o = await organisations.create({ bin: bin.trim(), ...body });
         navigate(`/organisations/${o.id}?created=1`, { replace: true });
       }
-    } catch (err) {
-      if (err instanceof ApiError && err.fieldErrors.length) setErrors(err.byPath());
-      else if (err instanceof ApiError && err.code === "QQ_ERR_DUPLICATE") setErrors({ "/bin": err.detail || t("organisations.duplicate") });
-      setProblem(err);
-      focusFirstError(form.current);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   if (loadError) return <ProblemMessage error={loadError} />;
@@ -99,11 +87,11 @@ export function OrganisationFormPage({ id }: { id?: string }) {
       </PageHeader>
       <Notice text={(saved || created) && (created && !saved ? t("common.createdNotice") : t("common.saved"))} />
       <form ref={form} onSubmit={submit} noValidate className="form">
-        <TextField label={t("common.bin")} hint={t("organisations.binHint")} value={bin} onValue={setBin} error={errors["/bin"]} path="/bin" inputMode="numeric" maxLength={12} autoComplete="off" required={!id} readOnly={!!id || readOnly} />
+        <TextField label={t("common.bin")} hint={t("organisations.binHint")} value={bin} onValue={setBin} error={save.fields["/bin"]} path="/bin" inputMode="numeric" maxLength={12} autoComplete="off" required={!id} readOnly={!!id || readOnly} />
         <div className="grid-3">
-          <TextField label={t("common.nameKk")} lang="kk" value={nameKk} onValue={setNameKk} error={errors["/nameKk"]} path="/nameKk" required readOnly={readOnly} />
-          <TextField label={t("common.nameRu")} lang="ru" value={nameRu} onValue={setNameRu} error={errors["/nameRu"]} path="/nameRu" required readOnly={readOnly} />
-          <TextField label={t("common.nameEn")} lang="en" value={nameEn} onValue={setNameEn} error={errors["/nameEn"]} path="/nameEn" required readOnly={readOnly} />
+          <TextField label={t("common.nameKk")} lang="kk" value={nameKk} onValue={setNameKk} error={save.fields["/nameKk"]} path="/nameKk" required readOnly={readOnly} />
+          <TextField label={t("common.nameRu")} lang="ru" value={nameRu} onValue={setNameRu} error={save.fields["/nameRu"]} path="/nameRu" required readOnly={readOnly} />
+          <TextField label={t("common.nameEn")} lang="en" value={nameEn} onValue={setNameEn} error={save.fields["/nameEn"]} path="/nameEn" required readOnly={readOnly} />
         </div>
         <div className="grid-2">
           <SelectField
@@ -111,7 +99,7 @@ export function OrganisationFormPage({ id }: { id?: string }) {
             hint={t("organisations.classHint")}
             value={cls}
             onValue={(v) => setCls(v as OrganisationClass)}
-            error={errors["/class"]}
+            error={save.fields["/class"]}
             path="/class"
             required
             disabled={readOnly}
@@ -130,11 +118,11 @@ export function OrganisationFormPage({ id }: { id?: string }) {
             />
           )}
         </div>
-        <ContactsEditor value={contacts} onChange={setContacts} errors={errors} readOnly={readOnly} />
-        {problem !== undefined && <ProblemMessage error={problem} />}
+        <ContactsEditor value={contacts} onChange={setContacts} errors={save.fields} readOnly={readOnly} />
+        {save.error !== undefined && <ProblemMessage error={save.error} />}
         {writable && (
           <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={busy}>
+            <button type="submit" className="btn btn-primary" disabled={save.busy}>
               {id ? t("common.save") : t("organisations.create")}
             </button>
           </div>

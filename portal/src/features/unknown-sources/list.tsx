@@ -7,7 +7,7 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { UNKNOWN_SOURCE_STATES, CATALOGUE_UPDATE_WORKING_DAYS } from "../../../../src/domain/workflows/unknown-source.js";
-import { useLoad } from "../../hooks.js";
+import { useLoad, useSubmit } from "../../hooks.js";
 import { useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
@@ -19,7 +19,6 @@ import { SelectField } from "../../components/fields.js";
 import { DeadlineText } from "../../components/deadline.js";
 import { EntitySelect, localName, useNames } from "../../components/names.js";
 import { formatDateTime, formatNumber, TIME_ZONE } from "../../i18n/format.js";
-import { ApiError } from "../../api/client.js";
 import { allPages, unknownSources, type UnknownSource } from "../applications/api.js";
 import { ExportButton } from "../applications/export-button.js";
 import { useDaysLeft } from "../applications/sla.js";
@@ -29,33 +28,24 @@ const LIMIT = 20;
 function AssignDialog({ source, onClose, onDone }: { source: UnknownSource; onClose: () => void; onDone: () => void }) {
   const { t } = useTranslation();
   const [operatorId, setOperatorId] = useState("");
-  const [error, setError] = useState<string>();
-  const [problem, setProblem] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const assignment = useSubmit();
   async function assign() {
-    setProblem(undefined);
-    if (!operatorId) return setError(t("validation.required"));
-    setBusy(true);
-    try {
+    if (assignment.invalid(operatorId ? {} : { "/operatorId": t("validation.required") })) return;
+    await assignment.run(async () => {
       await unknownSources.assign(source.address, operatorId);
       onDone();
-    } catch (e) {
-      if (e instanceof ApiError) setError(e.byPath()["/operatorId"]);
-      setProblem(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <Modal title={t("unknownSources.assignTitle", { address: source.address })} open onClose={onClose}>
       <p>{t("unknownSources.assignText", { count: CATALOGUE_UPDATE_WORKING_DAYS })}</p>
-      <EntitySelect kind="operator" label={t("common.operator")} value={operatorId} onValue={setOperatorId} error={error} required />
-      {problem !== undefined && <ProblemMessage error={problem} />}
+      <EntitySelect kind="operator" label={t("common.operator")} value={operatorId} onValue={setOperatorId} error={assignment.fields["/operatorId"]} required />
+      {assignment.error !== undefined && <ProblemMessage error={assignment.error} />}
       <div className="form-actions">
         <button type="button" className="btn" onClick={onClose}>
           {t("common.cancel")}
         </button>
-        <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void assign()}>
+        <button type="button" className="btn btn-primary" disabled={assignment.busy} onClick={() => void assign()}>
           {t("unknownSources.assign")}
         </button>
       </div>
