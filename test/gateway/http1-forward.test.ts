@@ -317,6 +317,32 @@ describe("raw HTTP/1.1 forwarding on the explicit proxy's listener", () => {
     assert.ok(!t.origins.requests.some((q) => q.host === "news.example"), "the origin never saw the blocked request");
   });
 
+  test("ok/an idle keep-alive connection is closed after 5 s; each request restarts the wait", async () => {
+    const o = t.origins.httpPort;
+    const s = net.connect(t.port, "127.0.0.1");
+    let buf = "";
+    let closedAt = 0;
+    s.on("data", (d: Buffer) => (buf += d.toString("latin1")));
+    const closed = new Promise<void>((r) => s.once("close", () => ((closedAt = Date.now()), r())));
+    const get = async (path: string) => {
+      buf = "";
+      s.write(`GET http://shop.example:${o}${path} HTTP/1.1\r\nHost: shop.example:${o}\r\n\r\n`);
+      while (!/body=0\n/.test(buf) && closedAt === 0) await new Promise((r) => setTimeout(r, 20));
+      return buf;
+    };
+    const start = Date.now();
+    // Three requests 3 s apart: the connection outlives the first request's 5 s wait only if every request
+    // restarts it.
+    for (const path of ["/a", "/b", "/c"]) {
+      if (path !== "/a") await new Promise((r) => setTimeout(r, 3_000));
+      assert.match(await get(path), new RegExp(`origin http shop\\.example${path} body=0`), `${path} answered on the same connection`);
+    }
+    const last = Date.now();
+    assert.ok(last - start >= 6_000);
+    await closed;
+    assert.ok(closedAt - last >= 4_500 && closedAt - last < 15_000, `closed ${closedAt - last} ms after the last answer`);
+  });
+
   test("ok/CONNECT on the raw listener opens the tunnel and bumps as before", async () => {
     const r = await run("curl", ["-sS", "--cacert", t.rootFile, "-x", `http://127.0.0.1:${t.port}`, `https://shop.example:${t.origins.httpsPort}/tunnelled`]);
     assert.match(r.out, /origin https shop\.example\/tunnelled body=0/, r.err);
