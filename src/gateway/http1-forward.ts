@@ -518,7 +518,7 @@ class ClientConnection {
     }
     let ip: string;
     try {
-      ip = (resolved ?? (await h.resolver.resolve(host)))[0]!;
+      ip = (resolved ?? h.resolver.known(host) ?? (await h.resolver.resolve(host)))[0]!;
       if (ip === undefined) throw new Error("no address");
     } catch {
       h.sink.write(recordOf("request", ref, facts, d, { startedAt, status: 502 }));
@@ -544,7 +544,9 @@ class ClientConnection {
     for (let attempt = 0; ; attempt++) {
       let up: Upstream;
       try {
-        up = await this.pool.acquire(ip, port, host, secure, ca);
+        // A pooled connection comes back at once: no await for it.
+        const got = this.pool.acquire(ip, port, host, secure, ca);
+        up = got instanceof Promise ? await got : got;
       } catch (e) {
         return upFailed(e);
       }

@@ -10,6 +10,11 @@ import ipaddr from "ipaddr.js";
 
 export interface Resolver {
   resolve(name: string): Promise<string[]>;
+  /**
+   * The addresses `resolve` would give without a lookup (hosts map, a public address literal, a fresh cache
+   * entry), else null: the per-request path skips an await when the answer is already known.
+   */
+  known(name: string): readonly string[] | null;
 }
 
 export class ResolveError extends Error {
@@ -38,9 +43,21 @@ export function createResolver(opts: { hosts?: ReadonlyMap<string, readonly stri
   const cache = new Map<string, { at: number; addrs: string[] }>();
   const ttl = opts.ttlMs ?? 30_000;
   const lookup = opts.lookup ?? (async (name: string) => (await dns.lookup(name, { all: true, verbatim: true })).map((r) => r.address));
+  const canonical = (name: string) => name.toLowerCase().replace(/\.$/, "");
+  const fresh = (n: string) => {
+    const hit = cache.get(n);
+    return hit && Date.now() - hit.at < ttl ? hit.addrs : null;
+  };
   return {
+    known(name) {
+      const n = canonical(name);
+      const fixed = opts.hosts?.get(n);
+      if (fixed) return fixed;
+      if (isIP(n)) return opts.allowPrivate || isPublicAddress(n) ? [n] : null;
+      return fresh(n);
+    },
     async resolve(name) {
-      const n = name.toLowerCase().replace(/\.$/, "");
+      const n = canonical(name);
       const fixed = opts.hosts?.get(n);
       if (fixed) return [...fixed];
       if (isIP(n)) {
@@ -48,8 +65,8 @@ export function createResolver(opts: { hosts?: ReadonlyMap<string, readonly stri
         return [n];
       }
       // A short shared cache tolerates CDN rotation between the policy check and the dial.
-      const hit = cache.get(n);
-      if (hit && Date.now() - hit.at < ttl) return hit.addrs;
+      const hit = fresh(n);
+      if (hit) return hit;
       let addrs: string[];
       try {
         addrs = await lookup(n);
