@@ -202,6 +202,9 @@ describe("portal: applications, incidents, unknown sources, policies, guides", {
     await page.getByRole("button", { name: "Show the exact bytes to sign" }).click();
     const bytes = page.getByTestId("canonical");
     await bytes.waitFor();
+    // After a change to the form the old bytes stay on screen, marked stale, until the new ones arrive: signing
+    // before then would sign the old document.
+    await page.getByText("The form has changed since these bytes were made").waitFor({ state: "hidden" });
     const shown = (await bytes.textContent()) ?? "";
     const sigFile = join(dir, file);
     writeFileSync(sigFile, Buffer.from(eds.sign(shown, eds.signer(organisationBin)), "base64"));
