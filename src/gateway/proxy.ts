@@ -30,7 +30,7 @@ import { blockPage } from "./block-page.js";
 import { recordOf, type DecisionSink } from "./decision-log.js";
 import { UpstreamTls, type UpstreamCheck } from "./upstream-tls.js";
 import { relay } from "./replay.js";
-import { CERT_ERRORS, fallbackTo, HOP_BY_HOP, serveHttp1, UpstreamPool, type ForwardHost, type ForwardTunnel, type HandOff } from "./http1-forward.js";
+import { CERT_ERRORS, fallbackTo, HOP_BY_HOP, serveHttp1, UpstreamPool, urlTarget, type ForwardHost, type ForwardTunnel, type HandOff } from "./http1-forward.js";
 
 /** Where spliced upstream reads land before they are copied out (see #splice); one per process is enough. */
 const relayBuffer = Buffer.allocUnsafe(64 * 1024);
@@ -288,24 +288,20 @@ export class Gateway {
   async #plainRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const startedAt = this.#now();
     const ref = newRef();
-    let url: URL;
-    try {
-      url = new URL(req.url ?? "");
-      if (url.protocol !== "http:") throw new Error("scheme");
-    } catch {
+    const target = urlTarget(req.url ?? "");
+    if (!target) {
       res.writeHead(400, { "content-type": "text/plain; charset=utf-8", connection: "close" }).end("qaqpa is a proxy: send absolute-form http:// requests or CONNECT\n");
       return;
     }
-    const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-    const port = url.port ? Number(url.port) : 80;
-    const facts: FlowFacts = { phase: "request", sourceIp: clientAddress(req.socket), protocol: "http", host, port, path: url.pathname + url.search };
+    const { host, port, path } = target;
+    const facts: FlowFacts = { phase: "request", sourceIp: clientAddress(req.socket), protocol: "http", host, port, path };
     const d = this.#decide(facts);
     if (d.verdict.action === "block") {
       this.#sendBlock(res, d.verdict.reason, host, ref);
       this.#deps.sink.write(recordOf("request", ref, facts, d, { startedAt, status: 403 }));
       return;
     }
-    await this.#forward(req, res, { host, port, path: url.pathname + url.search, tls: false, facts, decision: d, ref, startedAt });
+    await this.#forward(req, res, { host, port, path, tls: false, facts, decision: d, ref, startedAt });
   }
 
   // ------------------------------------------------------------------------------ forwarding
@@ -680,16 +676,9 @@ export class Gateway {
         return void socket.end(`HTTP/1.1 421 Misdirected Request\r\nX-Qaqpa-Reason: misdirected-request\r\nX-Qaqpa-Ref: ${ref}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       }
     } else {
-      let u: URL;
-      try {
-        u = new URL(req.url ?? "");
-        if (u.protocol !== "http:" && u.protocol !== "ws:") throw new Error("scheme");
-      } catch {
-        return void socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-      }
-      host = u.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-      port = u.port ? Number(u.port) : 80;
-      path = u.pathname + u.search;
+      const target = urlTarget(req.url ?? "", ["http:", "ws:"]);
+      if (!target) return void socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      ({ host, port, path } = target);
       secure = false;
       sourceIp = clientAddress(req.socket);
     }

@@ -44,29 +44,22 @@ export function createResolver(opts: { hosts?: ReadonlyMap<string, readonly stri
   const ttl = opts.ttlMs ?? 30_000;
   const lookup = opts.lookup ?? (async (name: string) => (await dns.lookup(name, { all: true, verbatim: true })).map((r) => r.address));
   const canonical = (name: string) => name.toLowerCase().replace(/\.$/, "");
-  const fresh = (n: string) => {
+  /** What is known of a canonical name without a lookup; null for a private literal (refused) or a cache miss. */
+  const knownOf = (n: string): readonly string[] | null => {
+    const fixed = opts.hosts?.get(n);
+    if (fixed) return fixed;
+    if (isIP(n)) return opts.allowPrivate || isPublicAddress(n) ? [n] : null;
+    // A short shared cache tolerates CDN rotation between the policy check and the dial.
     const hit = cache.get(n);
     return hit && Date.now() - hit.at < ttl ? hit.addrs : null;
   };
   return {
-    known(name) {
-      const n = canonical(name);
-      const fixed = opts.hosts?.get(n);
-      if (fixed) return fixed;
-      if (isIP(n)) return opts.allowPrivate || isPublicAddress(n) ? [n] : null;
-      return fresh(n);
-    },
+    known: (name) => knownOf(canonical(name)),
     async resolve(name) {
       const n = canonical(name);
-      const fixed = opts.hosts?.get(n);
-      if (fixed) return [...fixed];
-      if (isIP(n)) {
-        if (!opts.allowPrivate && !isPublicAddress(n)) throw new ResolveError("private-address", `${n} is not a public address`);
-        return [n];
-      }
-      // A short shared cache tolerates CDN rotation between the policy check and the dial.
-      const hit = fresh(n);
-      if (hit) return hit;
+      const known = knownOf(n);
+      if (known) return [...known];
+      if (isIP(n)) throw new ResolveError("private-address", `${n} is not a public address`);
       let addrs: string[];
       try {
         addrs = await lookup(n);

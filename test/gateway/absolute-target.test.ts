@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { absoluteTarget } from "../../src/gateway/http1-forward.js";
+import { absoluteTarget, urlTarget } from "../../src/gateway/http1-forward.js";
 import { parseRequestHead, type RequestHead } from "../../src/gateway-core/parse/http1-head.js";
 
 function head(target: string): RequestHead | null {
@@ -14,15 +14,10 @@ function head(target: string): RequestHead | null {
   return r.kind === "ok" ? r.head : null;
 }
 
-/** What the URL path of #request computes. */
+/** What the URL fallback of #request computes, with the host's trailing dot dropped as the parsed authority drops it. */
 function byUrl(target: string): { host: string; port: number; path: string } | null {
-  try {
-    const url = new URL(target);
-    if (url.protocol !== "http:") return null;
-    return { host: url.hostname.replace(/^\[|\]$/g, "").toLowerCase().replace(/\.$/, ""), port: url.port ? Number(url.port) : 80, path: url.pathname + url.search };
-  } catch {
-    return null;
-  }
+  const t = urlTarget(target);
+  return t && { ...t, host: t.host.replace(/\.$/, "") };
 }
 
 test("ok/the usual absolute-form targets take the parsed head", () => {
