@@ -2,6 +2,7 @@
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError } from "../api/client.js";
+import type { Loaded } from "../hooks.js";
 
 export function Loading({ label }: { label?: string }) {
   const { t } = useTranslation();
@@ -49,4 +50,30 @@ export function ProblemMessage({ error, onRetry }: { error: unknown; onRetry?: (
       )}
     </div>
   );
+}
+
+/**
+ * What a page shows of something it loads: the problem (with a retry), loading, the empty text, or
+ * `children` with the data. On a reload the previous data stays on screen until the new one arrives, so a
+ * filter or a page turn does not blank the list; `fresh` shows loading instead, for an answer to a
+ * question the reader has just changed, where the previous one would be read as the new one.
+ */
+export function WhenLoaded<T>({
+  of,
+  isEmpty,
+  empty,
+  fresh = false,
+  children,
+}: {
+  of: Loaded<T>;
+  /** whether the data has nothing to show; `empty` then stands instead of `children` */
+  isEmpty?: (data: T) => boolean;
+  empty?: ReactNode;
+  fresh?: boolean;
+  children: (data: T) => ReactNode;
+}) {
+  if (of.error !== undefined) return <ProblemMessage error={of.error} onRetry={of.reload} />;
+  if (of.data === undefined || (fresh && of.loading)) return <Loading />;
+  if (isEmpty?.(of.data)) return <Empty>{empty}</Empty>;
+  return children(of.data);
 }

@@ -1,6 +1,9 @@
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { formatNumber } from "../i18n/format.js";
+import type { Loaded } from "../hooks.js";
+import type { Paged } from "../api/resources.js";
+import { WhenLoaded } from "./states.js";
 
 export interface Column<T> {
   key: string;
@@ -56,5 +59,39 @@ export function Pagination({ total, limit, offset, onOffset }: { total: number; 
         {t("common.next")}
       </button>
     </nav>
+  );
+}
+
+/** One server-paged list as every list page shows it: problem, loading, empty, or the table and its pages. */
+export function PagedList<T>({
+  list,
+  caption,
+  columns,
+  rowKey,
+  rowClass,
+  empty,
+  offset,
+  limit,
+  onOffset,
+}: {
+  list: Loaded<Paged<T>>;
+  caption: string;
+  columns: Column<T>[];
+  rowKey: (r: T) => string;
+  rowClass?: (r: T) => string | undefined;
+  empty: ReactNode;
+  offset: number;
+  limit: number;
+  onOffset: (o: number) => void;
+}) {
+  return (
+    <WhenLoaded of={list} isEmpty={(d) => d.total === 0} empty={empty}>
+      {(data) => (
+        <>
+          <Table<T> caption={caption} rows={data.items} rowKey={rowKey} rowClass={rowClass} columns={columns} />
+          <Pagination total={data.total} limit={limit} offset={offset} onOffset={onOffset} />
+        </>
+      )}
+    </WhenLoaded>
   );
 }

@@ -6,7 +6,7 @@ import { accounts } from "../../api/resources.js";
 import { navigate } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
-import { ProblemMessage } from "../../components/states.js";
+import { FormActions } from "../../components/form-actions.js";
 import { SelectField, TextField } from "../../components/fields.js";
 import { EntitySelect } from "../../components/names.js";
 import { useSubmit } from "../../hooks.js";
@@ -68,12 +68,7 @@ export function AccountFormPage() {
           {role === "organisation_staff" && <EntitySelect kind="organisation" label={t("common.organisation")} value={organisationId} onValue={setOrganisationId} error={save.fields["/organisationId"]} path="/organisationId" required />}
           <TextField label={t("accounts.initialPassword")} hint={t("accounts.initialHint")} type="password" autoComplete="new-password" value={password} onValue={setPassword} error={save.fields["/password"]} path="/password" required />
         </div>
-        {save.error !== undefined && <ProblemMessage error={save.error} />}
-        <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={save.busy}>
-            {t("accounts.create")}
-          </button>
-        </div>
+        <FormActions submit={save} problem={save.error} label={t("accounts.create")} />
       </form>
     </section>
   );

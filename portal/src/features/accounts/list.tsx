@@ -7,8 +7,8 @@ import { useAccount, useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
-import { Table, Pagination } from "../../components/table.js";
-import { Loading, Empty, ProblemMessage } from "../../components/states.js";
+import { PagedList } from "../../components/table.js";
+import { FormActions } from "../../components/form-actions.js";
 import { Checkbox, SelectField, TextField } from "../../components/fields.js";
 import { Modal } from "../../components/dialog.js";
 import { localName, useNames } from "../../components/names.js";
@@ -40,48 +40,41 @@ export function AccountsPage() {
       <div className="filters" role="search">
         <SelectField label={t("accounts.role")} value={role} onValue={(v) => setQuery({ role: v, offset: undefined })} options={[{ value: "", label: t("common.all") }, ...ROLES.map((r) => ({ value: r, label: t(`role.${r}`) }))]} />
       </div>
-      {list.error !== undefined ? (
-        <ProblemMessage error={list.error} onRetry={list.reload} />
-      ) : list.loading && !list.data ? (
-        <Loading />
-      ) : list.data!.total === 0 ? (
-        <Empty>{t("common.noMatches")}</Empty>
-      ) : (
-        <>
-          <Table<Account>
-            caption={t("accounts.title")}
-            rows={items}
-            rowKey={(a) => a.id}
-            columns={[
-              { key: "username", header: t("accounts.username"), cell: (a) => <span className="mono">{a.username}</span> },
-              { key: "name", header: t("accounts.displayName"), cell: (a) => a.displayName },
-              { key: "role", header: t("accounts.role"), cell: (a) => t(`role.${a.role}`) },
-              { key: "scope", header: t("accounts.scope"), cell: scope },
-              {
-                key: "state",
-                header: t("common.status"),
-                cell: (a) => (a.disabled ? <span className="badge badge-terminated">{t("accounts.disabled")}</span> : a.mustChangePassword ? <span className="badge badge-suspended">{t("accounts.mustChange")}</span> : <span className="badge badge-active">{t("accounts.active")}</span>),
-              },
-              { key: "created", header: t("common.created"), cell: (a) => formatDateTime(a.createdAt) },
-              ...(can("account.write")
-                ? [
-                    {
-                      key: "actions",
-                      header: t("common.actions"),
-                      className: "actions",
-                      cell: (a: Account) => (
-                        <button type="button" className="btn btn-small" onClick={() => setEditing(a)} aria-label={t("accounts.editOne", { username: a.username })}>
-                          {t("common.edit")}
-                        </button>
-                      ),
-                    },
-                  ]
-                : []),
-            ]}
-          />
-          <Pagination total={list.data!.total} limit={LIMIT} offset={offset} onOffset={(o) => setQuery({ offset: o || undefined })} />
-        </>
-      )}
+      <PagedList<Account>
+        list={list}
+        caption={t("accounts.title")}
+        empty={t("common.noMatches")}
+        offset={offset}
+        limit={LIMIT}
+        onOffset={(o) => setQuery({ offset: o || undefined })}
+        rowKey={(a) => a.id}
+        columns={[
+          { key: "username", header: t("accounts.username"), cell: (a) => <span className="mono">{a.username}</span> },
+          { key: "name", header: t("accounts.displayName"), cell: (a) => a.displayName },
+          { key: "role", header: t("accounts.role"), cell: (a) => t(`role.${a.role}`) },
+          { key: "scope", header: t("accounts.scope"), cell: scope },
+          {
+            key: "state",
+            header: t("common.status"),
+            cell: (a) => (a.disabled ? <span className="badge badge-terminated">{t("accounts.disabled")}</span> : a.mustChangePassword ? <span className="badge badge-suspended">{t("accounts.mustChange")}</span> : <span className="badge badge-active">{t("accounts.active")}</span>),
+          },
+          { key: "created", header: t("common.created"), cell: (a) => formatDateTime(a.createdAt) },
+          ...(can("account.write")
+            ? [
+                {
+                  key: "actions",
+                  header: t("common.actions"),
+                  className: "actions",
+                  cell: (a: Account) => (
+                    <button type="button" className="btn btn-small" onClick={() => setEditing(a)} aria-label={t("accounts.editOne", { username: a.username })}>
+                      {t("common.edit")}
+                    </button>
+                  ),
+                },
+              ]
+            : []),
+        ]}
+      />
       <Modal title={editing ? t("accounts.editOne", { username: editing.username }) : t("common.edit")} open={editing !== null} onClose={() => setEditing(null)}>
         {editing && (
           <EditAccount
@@ -123,12 +116,7 @@ function EditAccount({ account, onSaved }: { account: Account; onSaved: () => vo
       <TextField label={t("contacts.email")} type="email" value={email} onValue={setEmail} error={save.fields["/email"]} path="/email" />
       <TextField label={t("accounts.resetPassword")} hint={t("accounts.resetHint")} type="password" autoComplete="new-password" value={password} onValue={setPassword} error={save.fields["/password"]} path="/password" />
       {account.id !== me.id && <Checkbox label={t("accounts.disable")} checked={disabled} onValue={setDisabled} />}
-      {save.problem !== undefined && <ProblemMessage error={save.problem} />}
-      <div className="form-actions">
-        <button type="submit" className="btn btn-primary" disabled={save.busy}>
-          {t("common.save")}
-        </button>
-      </div>
+      <FormActions submit={save} label={t("common.save")} />
     </form>
   );
 }

@@ -11,7 +11,8 @@ import { useCan } from "../../session.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
 import { Modal } from "../../components/dialog.js";
-import { Loading, ProblemMessage, Empty, Notice } from "../../components/states.js";
+import { Loading, ProblemMessage, Notice, WhenLoaded } from "../../components/states.js";
+import { FormActions } from "../../components/form-actions.js";
 import { focusFirstError } from "../../components/fields.js";
 import { formatDateTime, formatNumber } from "../../i18n/format.js";
 import { ApiError } from "../../api/client.js";
@@ -103,14 +104,8 @@ function EventDialog({ app, type, onClose, onDone }: { app: Application; type: s
             {t("apps.reload")}
           </button>
         )}
-        <div className="form-actions">
-          <button type="button" className="btn" data-autofocus={destructive ? true : undefined} onClick={onClose}>
-            {t("common.cancel")}
-          </button>
-          <button type="submit" className={`btn ${destructive ? "btn-danger" : "btn-primary"}`} disabled={recording.busy}>
-            {t("apps.record", { event: t(`appAction.${type}`) })}
-          </button>
-        </div>
+        {/* the banner is above, with the reload a refusal offers */}
+        <FormActions submit={recording} problem={undefined} label={t("apps.record", { event: t(`appAction.${type}`) })} danger={destructive} onCancel={onClose} focusCancel={destructive} />
       </form>
     </Modal>
   );
@@ -130,26 +125,22 @@ function Attachments({ app }: { app: Application }) {
   return (
     <section aria-labelledby="att-h" className="panel">
       <h2 id="att-h">{t("apps.attachments")}</h2>
-      {list.error !== undefined ? (
-        <ProblemMessage error={list.error} onRetry={list.reload} />
-      ) : !list.data ? (
-        <Loading />
-      ) : list.data.length === 0 ? (
-        <Empty>{t("apps.noAttachments")}</Empty>
-      ) : (
-        <ul className="plain-list">
-          {list.data.map((a) => (
-            <li key={a.id}>
-              <a href={applications.attachmentUrl(app.id, a.id)} download={a.name}>
-                {a.name}
-              </a>{" "}
-              <span className="muted">
-                {a.mediaType} · {t("apps.bytes", { count: a.size, n: formatNumber(a.size) })} · {formatDateTime(a.createdAt)}
-              </span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <WhenLoaded of={list} isEmpty={(d) => d.length === 0} empty={t("apps.noAttachments")}>
+        {(attachments) => (
+          <ul className="plain-list">
+            {attachments.map((a) => (
+              <li key={a.id}>
+                <a href={applications.attachmentUrl(app.id, a.id)} download={a.name}>
+                  {a.name}
+                </a>{" "}
+                <span className="muted">
+                  {a.mediaType} · {t("apps.bytes", { count: a.size, n: formatNumber(a.size) })} · {formatDateTime(a.createdAt)}
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </WhenLoaded>
       {can("application.act") && !app.final && (
         <div className="field">
           <label htmlFor="att-file">{t("apps.attach")}</label>

@@ -6,7 +6,7 @@ import { useAccount, useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
-import { PagedList } from "./paged-list.js";
+import { PagedList } from "../../components/table.js";
 import { Checkbox, SelectField, TextField } from "../../components/fields.js";
 import { EntitySelect, localName, useNames } from "../../components/names.js";
 import { formatDate, todayInAlmaty } from "../../i18n/format.js";

@@ -11,7 +11,7 @@ import { useAccount } from "../../session.js";
 import { navigate, setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
-import { ProblemMessage } from "../../components/states.js";
+import { FormActions } from "../../components/form-actions.js";
 import { SelectField } from "../../components/fields.js";
 import { EntitySelect } from "../../components/names.js";
 import { formatNumber } from "../../i18n/format.js";
@@ -141,7 +141,6 @@ function DocumentForm({ kind }: { kind: ApplicationKind }) {
       navigate(`/applications/${a.id}`);
     });
   }
-  const problem = submission.error ?? bytesProblem;
 
   return (
     <form ref={form} onSubmit={submit} noValidate className="form">
@@ -202,12 +201,7 @@ function DocumentForm({ kind }: { kind: ApplicationKind }) {
           </div>
         </fieldset>
       )}
-      {problem !== undefined && <ProblemMessage error={problem} />}
-      <div className="form-actions">
-        <button type="submit" className="btn btn-primary" disabled={submission.busy}>
-          {kind === "incident" ? t("incidents.send") : t("apps.submit")}
-        </button>
-      </div>
+      <FormActions submit={submission} problem={submission.error ?? bytesProblem} label={kind === "incident" ? t("incidents.send") : t("apps.submit")} />
     </form>
   );
 }

@@ -7,7 +7,7 @@ import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
 import { ProblemMessage } from "../../components/states.js";
-import { PagedList } from "./paged-list.js";
+import { PagedList } from "../../components/table.js";
 import { SelectField } from "../../components/fields.js";
 import { formatDateTime } from "../../i18n/format.js";
 import { tasks, type Task } from "./api.js";

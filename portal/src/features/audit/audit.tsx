@@ -8,8 +8,8 @@ import { audit, type AuditCheck, type AuditRow } from "../../api/resources.js";
 import { useLoad, useSubmit } from "../../hooks.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
-import { Table, Pagination } from "../../components/table.js";
-import { Loading, Empty, ProblemMessage } from "../../components/states.js";
+import { PagedList } from "../../components/table.js";
+import { ProblemMessage } from "../../components/states.js";
 import { TextField } from "../../components/fields.js";
 import { formatDateTime, formatNumber } from "../../i18n/format.js";
 
@@ -39,30 +39,23 @@ export function AuditPage() {
           {t("common.apply")}
         </button>
       </form>
-      {list.error !== undefined ? (
-        <ProblemMessage error={list.error} onRetry={list.reload} />
-      ) : list.loading && !list.data ? (
-        <Loading />
-      ) : list.data!.total === 0 ? (
-        <Empty>{t("common.noMatches")}</Empty>
-      ) : (
-        <>
-          <Table<AuditRow>
-            caption={t("audit.title")}
-            rows={list.data!.items}
-            rowKey={(r) => String(r.seq)}
-            columns={[
-              { key: "seq", header: "#", className: "num", cell: (r) => formatNumber(r.seq) },
-              { key: "at", header: t("audit.at"), cell: (r) => formatDateTime(r.at) },
-              { key: "actor", header: t("audit.actor"), cell: (r) => `${r.actor.username} (${t(`role.${r.actor.role}`, { defaultValue: r.actor.role })})` },
-              { key: "action", header: t("audit.action"), cell: (r) => <span className="mono">{r.action}</span> },
-              { key: "entity", header: t("audit.entity"), cell: (r) => (r.entityType ? <span className="mono">{`${r.entityType} ${r.entityId ?? ""}`}</span> : "—") },
-              { key: "details", header: t("audit.details"), cell: (r) => <Details row={r} /> },
-            ]}
-          />
-          <Pagination total={list.data!.total} limit={LIMIT} offset={offset} onOffset={(o) => setQuery({ offset: o || undefined })} />
-        </>
-      )}
+      <PagedList<AuditRow>
+        list={list}
+        caption={t("audit.title")}
+        empty={t("common.noMatches")}
+        offset={offset}
+        limit={LIMIT}
+        onOffset={(o) => setQuery({ offset: o || undefined })}
+        rowKey={(r) => String(r.seq)}
+        columns={[
+          { key: "seq", header: "#", className: "num", cell: (r) => formatNumber(r.seq) },
+          { key: "at", header: t("audit.at"), cell: (r) => formatDateTime(r.at) },
+          { key: "actor", header: t("audit.actor"), cell: (r) => `${r.actor.username} (${t(`role.${r.actor.role}`, { defaultValue: r.actor.role })})` },
+          { key: "action", header: t("audit.action"), cell: (r) => <span className="mono">{r.action}</span> },
+          { key: "entity", header: t("audit.entity"), cell: (r) => (r.entityType ? <span className="mono">{`${r.entityType} ${r.entityId ?? ""}`}</span> : "—") },
+          { key: "details", header: t("audit.details"), cell: (r) => <Details row={r} /> },
+        ]}
+      />
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { useSession } from "../../session.js";
 import { TextField } from "../../components/fields.js";
-import { ProblemMessage } from "../../components/states.js";
+import { FormActions } from "../../components/form-actions.js";
 import { useSubmit, useTitle } from "../../hooks.js";
 import { LanguageSwitch } from "../../layout.js";
 
@@ -40,12 +40,7 @@ export function LoginPage({ expired }: { expired: boolean }) {
         <form ref={form} onSubmit={submit} noValidate>
           <TextField label={t("login.username")} name="username" autoComplete="username" value={username} onValue={setUsername} error={signIn.fields.username} required autoFocus />
           <TextField label={t("login.password")} name="password" type="password" autoComplete="current-password" value={password} onValue={setPassword} error={signIn.fields.password} required />
-          {signIn.problem !== undefined && <ProblemMessage error={signIn.problem} />}
-          <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={signIn.busy}>
-              {signIn.busy ? t("login.signingIn") : t("login.submit")}
-            </button>
-          </div>
+          <FormActions submit={signIn} label={t("login.submit")} busyLabel={t("login.signingIn")} />
         </form>
       </main>
     </div>

@@ -3,7 +3,8 @@ import { useTranslation } from "react-i18next";
 import { auth } from "../../api/resources.js";
 import { useAccount, useSession } from "../../session.js";
 import { TextField } from "../../components/fields.js";
-import { ProblemMessage, Notice } from "../../components/states.js";
+import { Notice } from "../../components/states.js";
+import { FormActions } from "../../components/form-actions.js";
 import { PageHeader } from "../../components/page.js";
 import { navigate } from "../../router.js";
 import { useSubmit } from "../../hooks.js";
@@ -48,12 +49,7 @@ export function PasswordPage() {
         <TextField label={t("password.current")} type="password" autoComplete="current-password" value={current} onValue={setCurrent} error={change.fields["/currentPassword"]} path="/currentPassword" required />
         <TextField label={t("password.new")} type="password" autoComplete="new-password" value={next} onValue={setNext} error={change.fields["/newPassword"]} path="/newPassword" hint={t("password.rule", { count: 12 })} required />
         <TextField label={t("password.repeat")} type="password" autoComplete="new-password" value={repeat} onValue={setRepeat} error={change.fields.repeat} required />
-        {change.problem !== undefined && <ProblemMessage error={change.problem} />}
-        <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={change.busy}>
-            {t("password.submit")}
-          </button>
-        </div>
+        <FormActions submit={change} label={t("password.submit")} />
       </form>
     </section>
   );

@@ -14,7 +14,8 @@ import { useLoad, useSubmit } from "../../hooks.js";
 import { useAccount, useCan } from "../../session.js";
 import { PageHeader } from "../../components/page.js";
 import { Table } from "../../components/table.js";
-import { Empty, Loading, ProblemMessage, Notice } from "../../components/states.js";
+import { Empty, ProblemMessage, Notice, WhenLoaded } from "../../components/states.js";
+import { FormActions } from "../../components/form-actions.js";
 import { Modal, Confirm } from "../../components/dialog.js";
 import { SelectField, TextField, TextArea } from "../../components/fields.js";
 import { localName, useNames } from "../../components/names.js";
@@ -76,13 +77,7 @@ export function CaPage() {
       <PageHeader title={t("gatewayCa.title")} lead={t("gatewayCa.lead")} />
       <RootDownload tick={tick} />
       {account.role === "operator_staff" && <Acknowledgements tick={tick} />}
-      {list.error !== undefined ? (
-        <ProblemMessage error={list.error} onRetry={list.reload} />
-      ) : !list.data ? (
-        <Loading />
-      ) : (
-        <Lifecycle items={list.data.items} writable={can("ca.write")} onChange={reload} />
-      )}
+      <WhenLoaded of={list}>{({ items }) => <Lifecycle items={items} writable={can("ca.write")} onChange={reload} />}</WhenLoaded>
       {account.role !== "operator_staff" && account.role !== "organisation_staff" && <Adoption tick={tick} roots={(list.data?.items ?? []).filter((c) => c.kind === "root")} />}
     </section>
   );
@@ -96,38 +91,38 @@ function RootDownload({ tick }: { tick: number }) {
       <h2 className="section-title">{t("gatewayCa.rootTitle")}</h2>
       {r.error instanceof ApiError && r.error.code === "QQ_ERR_CA_NOT_INITIALISED" ? (
         <Empty>{t("gatewayCa.noRoot")}</Empty>
-      ) : r.error !== undefined ? (
-        <ProblemMessage error={r.error} onRetry={r.reload} />
-      ) : !r.data ? (
-        <Loading />
       ) : (
-        <>
-          <dl className="facts">
-            <dt>{t("gatewayCa.subject")}</dt>
-            <dd>{r.data.subject}</dd>
-            <dt>{t("gatewayCa.state.label")}</dt>
-            <dd>{stateLabel(t, r.data.state)}</dd>
-            <dt>SHA-256</dt>
-            <dd className="mono break" data-testid="root-sha256">
-              {r.data.sha256}
-            </dd>
-            <dt>{t("gatewayCa.validity")}</dt>
-            <dd>{t("gatewayCa.validRange", { from: formatDate(r.data.notBefore.slice(0, 10)), to: formatDate(r.data.notAfter.slice(0, 10)) })}</dd>
-          </dl>
-          <h3 className="small-title">{t("gatewayCa.files")}</h3>
-          <ul className="file-list">
-            {r.data.files.map((f) => (
-              <li key={f.filename}>
-                <a href={f.url} download={f.filename}>
-                  {f.filename}
-                </a>{" "}
-                <span className="muted small">
-                  {f.platforms.join(", ")} · {t("gatewayCa.bytes", { n: formatNumber(f.size) })}
-                </span>
-              </li>
-            ))}
-          </ul>
-        </>
+        <WhenLoaded of={r}>
+          {(root) => (
+            <>
+              <dl className="facts">
+                <dt>{t("gatewayCa.subject")}</dt>
+                <dd>{root.subject}</dd>
+                <dt>{t("gatewayCa.state.label")}</dt>
+                <dd>{stateLabel(t, root.state)}</dd>
+                <dt>SHA-256</dt>
+                <dd className="mono break" data-testid="root-sha256">
+                  {root.sha256}
+                </dd>
+                <dt>{t("gatewayCa.validity")}</dt>
+                <dd>{t("gatewayCa.validRange", { from: formatDate(root.notBefore.slice(0, 10)), to: formatDate(root.notAfter.slice(0, 10)) })}</dd>
+              </dl>
+              <h3 className="small-title">{t("gatewayCa.files")}</h3>
+              <ul className="file-list">
+                {root.files.map((f) => (
+                  <li key={f.filename}>
+                    <a href={f.url} download={f.filename}>
+                      {f.filename}
+                    </a>{" "}
+                    <span className="muted small">
+                      {f.platforms.join(", ")} · {t("gatewayCa.bytes", { n: formatNumber(f.size) })}
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </WhenLoaded>
       )}
     </div>
   );
@@ -332,44 +327,40 @@ function Adoption({ tick, roots }: { tick: number; roots: CaCertificate[] }) {
     <div className="panel">
       <h2 className="section-title">{t("gatewayCa.adoptionTitle")}</h2>
       <p className="muted">{t("gatewayCa.adoptionLead")}</p>
-      {r.error !== undefined ? (
-        <ProblemMessage error={r.error} onRetry={r.reload} />
-      ) : !r.data ? (
-        <Loading />
-      ) : items.length === 0 ? (
-        <Empty>{t("gatewayCa.noDistributions")}</Empty>
-      ) : (
-        [...groups].map(([fp, apps]) => {
-          const done = apps.filter((a) => a.state === "acknowledged").length;
-          return (
-            <div key={fp} className="adoption">
-              <h3 className="small-title">
-                {t("gatewayCa.adoptionOf", { subject: roots.find((c) => c.sha256 === fp)?.subject ?? "—", state: (() => {
-                  const c = roots.find((x) => x.sha256 === fp);
-                  return c ? stateLabel(t, c.state) : "—";
-                })() })}
-              </h3>
-              <p className="mono break small">SHA-256 {fp}</p>
-              <p>
-                <strong>{t("gatewayCa.adoptionCount", { done: formatNumber(done), total: formatNumber(apps.length) })}</strong>
-              </p>
-              <progress max={apps.length} value={done} aria-label={t("gatewayCa.adoptionCount", { done: formatNumber(done), total: formatNumber(apps.length) })} />
-              <Table<DistributionView>
-                caption={t("gatewayCa.adoptionTitle")}
-                rows={apps}
-                rowKey={(a) => a.id}
-                columns={[
-                  { key: "number", header: t("gatewayCa.ack.number"), cell: (a) => <span className="mono">{a.number}</span> },
-                  { key: "operator", header: t("common.operator"), cell: (a) => localName(a.operatorId ? ops[a.operatorId] : undefined) },
-                  { key: "state", header: t("gatewayCa.state.label"), cell: (a) => ackLabel(t, a.state) },
-                  { key: "due", header: t("gatewayCa.ack.due"), cell: (a) => (a.deadlines[0] ? formatDate(a.deadlines[0].dueDate) : "—") },
-                  { key: "updated", header: t("common.updated"), cell: (a) => formatDateTime(a.updatedAt) },
-                ]}
-              />
-            </div>
-          );
-        })
-      )}
+      <WhenLoaded of={r} isEmpty={(d) => d.length === 0} empty={t("gatewayCa.noDistributions")}>
+        {() =>
+          [...groups].map(([fp, apps]) => {
+            const done = apps.filter((a) => a.state === "acknowledged").length;
+            return (
+              <div key={fp} className="adoption">
+                <h3 className="small-title">
+                  {t("gatewayCa.adoptionOf", { subject: roots.find((c) => c.sha256 === fp)?.subject ?? "—", state: (() => {
+                    const c = roots.find((x) => x.sha256 === fp);
+                    return c ? stateLabel(t, c.state) : "—";
+                  })() })}
+                </h3>
+                <p className="mono break small">SHA-256 {fp}</p>
+                <p>
+                  <strong>{t("gatewayCa.adoptionCount", { done: formatNumber(done), total: formatNumber(apps.length) })}</strong>
+                </p>
+                <progress max={apps.length} value={done} aria-label={t("gatewayCa.adoptionCount", { done: formatNumber(done), total: formatNumber(apps.length) })} />
+                <Table<DistributionView>
+                  caption={t("gatewayCa.adoptionTitle")}
+                  rows={apps}
+                  rowKey={(a) => a.id}
+                  columns={[
+                    { key: "number", header: t("gatewayCa.ack.number"), cell: (a) => <span className="mono">{a.number}</span> },
+                    { key: "operator", header: t("common.operator"), cell: (a) => localName(a.operatorId ? ops[a.operatorId] : undefined) },
+                    { key: "state", header: t("gatewayCa.state.label"), cell: (a) => ackLabel(t, a.state) },
+                    { key: "due", header: t("gatewayCa.ack.due"), cell: (a) => (a.deadlines[0] ? formatDate(a.deadlines[0].dueDate) : "—") },
+                    { key: "updated", header: t("common.updated"), cell: (a) => formatDateTime(a.updatedAt) },
+                  ]}
+                />
+              </div>
+            );
+          })
+        }
+      </WhenLoaded>
     </div>
   );
 }
@@ -382,19 +373,15 @@ function Acknowledgements({ tick }: { tick: number }) {
     <div className="panel">
       <h2 className="section-title">{t("gatewayCa.ackTitle")}</h2>
       <p className="muted">{t("gatewayCa.ackLead")}</p>
-      {r.error !== undefined ? (
-        <ProblemMessage error={r.error} onRetry={r.reload} />
-      ) : !r.data ? (
-        <Loading />
-      ) : r.data.length === 0 ? (
-        <Empty>{t("gatewayCa.noDistributions")}</Empty>
-      ) : (
-        <ul className="ack-list">
-          {r.data.map((a) => (
-            <AckItem key={a.id} app={a} onDone={r.reload} />
-          ))}
-        </ul>
-      )}
+      <WhenLoaded of={r} isEmpty={(d) => d.length === 0} empty={t("gatewayCa.noDistributions")}>
+        {(apps) => (
+          <ul className="ack-list">
+            {apps.map((a) => (
+              <AckItem key={a.id} app={a} onDone={r.reload} />
+            ))}
+          </ul>
+        )}
+      </WhenLoaded>
     </div>
   );
 }
@@ -425,12 +412,7 @@ function AckItem({ app, onDone }: { app: DistributionView; onDone: () => void })
         <form onSubmit={(e) => void submit(e)} aria-labelledby={headingId}>
           <TextField label={t("gatewayCa.ack.organisationsInformed")} value={count} onValue={setCount} type="number" min={0} inputMode="numeric" />
           <TextArea label={t("gatewayCa.ack.note")} value={note} onValue={setNote} rows={2} />
-          {ack.error !== undefined && <ProblemMessage error={ack.error} />}
-          <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={ack.busy}>
-              {t("gatewayCa.ack.confirm")}
-            </button>
-          </div>
+          <FormActions submit={ack} problem={ack.error} label={t("gatewayCa.ack.confirm")} />
         </form>
       )}
     </li>

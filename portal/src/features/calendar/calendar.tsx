@@ -12,7 +12,8 @@ import { useLoad, useSubmit } from "../../hooks.js";
 import { useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
-import { Loading, ProblemMessage } from "../../components/states.js";
+import { WhenLoaded } from "../../components/states.js";
+import { FormActions } from "../../components/form-actions.js";
 import { SelectField, TextField, focusFirstError } from "../../components/fields.js";
 import { Modal, Confirm } from "../../components/dialog.js";
 import { DeadlineFrom } from "../../components/deadline.js";
@@ -60,34 +61,32 @@ export function CalendarPage() {
           {year + 1} →
         </button>
       </div>
-      {view.error !== undefined ? (
-        <ProblemMessage error={view.error} onRetry={view.reload} />
-      ) : !view.data ? (
-        <Loading />
-      ) : (
-        <>
-          <p className={view.data.verified ? "notice notice-ok" : "notice notice-warn"}>
-            {view.data.verified ? t("calendar.verified", { count: view.data.workingDays, days: formatNumber(view.data.workingDays) }) : t("calendar.unverified", { count: view.data.workingDays, days: formatNumber(view.data.workingDays) })}
-          </p>
-          <Legend />
-          <div className="months">
-            {Array.from({ length: 12 }, (_, m) => (
-              <Month key={m} year={year} month={m + 1} byDate={byDate} today={today} workingDays={view.data!.workingDaysPerMonth[m] ?? 0} onPick={writable ? (date) => setEditing({ date }) : undefined} />
-            ))}
-          </div>
-          <h2 className="section-title">{t("calendar.specialDays")}</h2>
-          <ul className="special-days">
-            {special.map((d) => (
-              <li key={d.date} className={`kind-${d.kind}`}>
-                <span className="mark" aria-hidden="true">
-                  {MARK[d.kind]}
-                </span>{" "}
-                {dayLabel(d, t)}
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
+      <WhenLoaded of={view}>
+        {(y) => (
+          <>
+            <p className={y.verified ? "notice notice-ok" : "notice notice-warn"}>
+              {y.verified ? t("calendar.verified", { count: y.workingDays, days: formatNumber(y.workingDays) }) : t("calendar.unverified", { count: y.workingDays, days: formatNumber(y.workingDays) })}
+            </p>
+            <Legend />
+            <div className="months">
+              {Array.from({ length: 12 }, (_, m) => (
+                <Month key={m} year={year} month={m + 1} byDate={byDate} today={today} workingDays={y.workingDaysPerMonth[m] ?? 0} onPick={writable ? (date) => setEditing({ date }) : undefined} />
+              ))}
+            </div>
+            <h2 className="section-title">{t("calendar.specialDays")}</h2>
+            <ul className="special-days">
+              {special.map((d) => (
+                <li key={d.date} className={`kind-${d.kind}`}>
+                  <span className="mark" aria-hidden="true">
+                    {MARK[d.kind]}
+                  </span>{" "}
+                  {dayLabel(d, t)}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+      </WhenLoaded>
       <DeadlineCalculator />
       {writable && (
         <Modal title={t("calendar.setDay")} open={editing !== null} onClose={() => setEditing(null)}>
@@ -213,17 +212,13 @@ function DayEditor({ initial, date: initialDate, onDone }: { initial?: DayInfo |
       <SelectField label={t("calendar.kind")} value={kind} onValue={(v) => setKind(v as DayKind)} error={change.fields["/kind"]} options={DAY_KINDS.map((k) => ({ value: k, label: t(`dayKind.${k}`) }))} />
       <TextField label={t("calendar.name")} value={name} onValue={setName} error={change.fields["/name"]} maxLength={200} />
       <TextField label={t("calendar.reference")} hint={t("calendar.referenceHint")} value={reference} onValue={setReference} error={change.fields["/reference"]} maxLength={500} />
-      {change.error !== undefined && <ProblemMessage error={change.error} />}
-      <div className="form-actions">
+      <FormActions submit={change} problem={change.error} label={t("common.save")}>
         {initial?.overridden && (
           <button type="button" className="btn btn-danger-outline" onClick={() => setConfirmRemove(true)}>
             {t("calendar.removeOverride")}
           </button>
         )}
-        <button type="submit" className="btn btn-primary" disabled={change.busy}>
-          {t("common.save")}
-        </button>
-      </div>
+      </FormActions>
       <Confirm open={confirmRemove} title={t("calendar.removeOverride")} message={t("calendar.removeConfirm", { date: formatDate(date) })} confirmLabel={t("calendar.removeOverride")} busy={change.busy} onCancel={() => setConfirmRemove(false)} onConfirm={() => void remove()} />
     </form>
   );

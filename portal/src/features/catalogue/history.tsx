@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import { catalogue, type CataloguePrefix, type PrefixChange } from "../../api/resources.js";
 import { useLoad } from "../../hooks.js";
 import { Modal } from "../../components/dialog.js";
-import { Loading, Empty, ProblemMessage } from "../../components/states.js";
+import { WhenLoaded } from "../../components/states.js";
 import { formatDateTime } from "../../i18n/format.js";
 import { localName, useNames } from "../../components/names.js";
 
@@ -32,28 +32,29 @@ function HistoryList({ id }: { id: string }) {
   const orgs = useNames("organisation", ids("organisationId"));
   const ops = useNames("operator", ids("operatorId"));
   const show = (field: string, v: string) => (field === "organisationId" && orgs[v] ? localName(orgs[v]) : field === "operatorId" && ops[v] ? localName(ops[v]) : v);
-  if (h.loading) return <Loading />;
-  if (h.error !== undefined) return <ProblemMessage error={h.error} onRetry={h.reload} />;
-  if (!h.data!.length) return <Empty>{t("catalogue.noHistory")}</Empty>;
   return (
-    <ol className="history">
-      {h.data!.map((c) => (
-        <li key={c.seq}>
-          <p>
-            <strong>{t(`catalogueAction.${c.action.replace("catalogue.", "")}`, { defaultValue: c.action })}</strong> · {formatDateTime(c.at)} · {c.actor.username}
-          </p>
-          <dl className="diff">
-            {changes(c).map((d) => (
-              <div key={d.field}>
-                <dt>{t(`catalogueField.${d.field}`)}</dt>
-                <dd>
-                  <del>{show(d.field, d.before)}</del> → <ins>{show(d.field, d.after)}</ins>
-                </dd>
-              </div>
-            ))}
-          </dl>
-        </li>
-      ))}
-    </ol>
+    <WhenLoaded of={h} isEmpty={(d) => d.length === 0} empty={t("catalogue.noHistory")}>
+      {(entries) => (
+        <ol className="history">
+          {entries.map((c) => (
+            <li key={c.seq}>
+              <p>
+                <strong>{t(`catalogueAction.${c.action.replace("catalogue.", "")}`, { defaultValue: c.action })}</strong> · {formatDateTime(c.at)} · {c.actor.username}
+              </p>
+              <dl className="diff">
+                {changes(c).map((d) => (
+                  <div key={d.field}>
+                    <dt>{t(`catalogueField.${d.field}`)}</dt>
+                    <dd>
+                      <del>{show(d.field, d.before)}</del> → <ins>{show(d.field, d.after)}</ins>
+                    </dd>
+                  </div>
+                ))}
+              </dl>
+            </li>
+          ))}
+        </ol>
+      )}
+    </WhenLoaded>
   );
 }

@@ -12,8 +12,9 @@ import { useAccount, useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
-import { Table, Pagination } from "../../components/table.js";
-import { Loading, Empty, ProblemMessage, Notice } from "../../components/states.js";
+import { PagedList } from "../../components/table.js";
+import { ProblemMessage, Notice } from "../../components/states.js";
+import { FormActions } from "../../components/form-actions.js";
 import { TextField } from "../../components/fields.js";
 import { Confirm } from "../../components/dialog.js";
 import { EntitySelect, localName, useNames } from "../../components/names.js";
@@ -93,46 +94,39 @@ export function CataloguePage() {
           {t("common.apply")}
         </button>
       </form>
-      {list.error !== undefined ? (
-        <ProblemMessage error={list.error} onRetry={list.reload} />
-      ) : list.loading && !list.data ? (
-        <Loading />
-      ) : list.data!.total === 0 ? (
-        <Empty>{organisationId || operatorId || within ? t("common.noMatches") : t("catalogue.empty")}</Empty>
-      ) : (
-        <>
-          <Table<CataloguePrefix>
-            caption={t("catalogue.title")}
-            rows={items}
-            rowKey={(p) => p.id}
-            columns={[
-              { key: "prefix", header: t("catalogue.prefix"), cell: (p) => <span className="mono">{p.prefix}</span> },
-              { key: "org", header: t("common.organisation"), cell: (p) => localName(orgs[p.organisationId]) },
-              { key: "op", header: t("common.operator"), cell: (p) => localName(ops[p.operatorId]) },
-              { key: "note", header: t("catalogue.note"), cell: (p) => p.note ?? "" },
-              { key: "updated", header: t("common.updated"), cell: (p) => formatDateTime(p.updatedAt) },
-              {
-                key: "actions",
-                header: t("common.actions"),
-                className: "actions",
-                cell: (p) => (
-                  <>
-                    <button type="button" className="btn btn-small" onClick={() => setHistory(p)} aria-label={t("catalogue.historyOf", { prefix: p.prefix })}>
-                      {t("catalogue.history")}
-                    </button>
-                    {writable && (
-                      <button type="button" className="btn btn-small btn-danger-outline" onClick={() => (deletion.reset(), setToDelete(p))} aria-label={t("catalogue.deleteOne", { prefix: p.prefix })}>
-                        {t("common.delete")}
-                      </button>
-                    )}
-                  </>
-                ),
-              },
-            ]}
-          />
-          <Pagination total={list.data!.total} limit={LIMIT} offset={offset} onOffset={(o) => setQuery({ offset: o || undefined })} />
-        </>
-      )}
+      <PagedList<CataloguePrefix>
+        list={list}
+        caption={t("catalogue.title")}
+        empty={organisationId || operatorId || within ? t("common.noMatches") : t("catalogue.empty")}
+        offset={offset}
+        limit={LIMIT}
+        onOffset={(o) => setQuery({ offset: o || undefined })}
+        rowKey={(p) => p.id}
+        columns={[
+          { key: "prefix", header: t("catalogue.prefix"), cell: (p) => <span className="mono">{p.prefix}</span> },
+          { key: "org", header: t("common.organisation"), cell: (p) => localName(orgs[p.organisationId]) },
+          { key: "op", header: t("common.operator"), cell: (p) => localName(ops[p.operatorId]) },
+          { key: "note", header: t("catalogue.note"), cell: (p) => p.note ?? "" },
+          { key: "updated", header: t("common.updated"), cell: (p) => formatDateTime(p.updatedAt) },
+          {
+            key: "actions",
+            header: t("common.actions"),
+            className: "actions",
+            cell: (p) => (
+              <>
+                <button type="button" className="btn btn-small" onClick={() => setHistory(p)} aria-label={t("catalogue.historyOf", { prefix: p.prefix })}>
+                  {t("catalogue.history")}
+                </button>
+                {writable && (
+                  <button type="button" className="btn btn-small btn-danger-outline" onClick={() => (deletion.reset(), setToDelete(p))} aria-label={t("catalogue.deleteOne", { prefix: p.prefix })}>
+                    {t("common.delete")}
+                  </button>
+                )}
+              </>
+            ),
+          },
+        ]}
+      />
       <HistoryDrawer prefix={history} onClose={() => setHistory(null)} />
       <Confirm
         open={toDelete !== null}
@@ -195,12 +189,7 @@ function AddPrefix({ onAdded }: { onAdded: (p: CataloguePrefix) => void }) {
       <EntitySelect kind="organisation" label={t("common.organisation")} value={organisationId} onValue={setOrganisationId} error={add.fields["/organisationId"]} path="/organisationId" required />
       {account.role !== "operator_staff" && <EntitySelect kind="operator" label={t("common.operator")} value={operatorId} onValue={setOperatorId} error={add.fields["/operatorId"]} path="/operatorId" required />}
       <TextField label={t("catalogue.note")} value={note} onValue={setNote} error={add.fields["/note"]} maxLength={500} />
-      {add.problem !== undefined && <ProblemMessage error={add.problem} />}
-      <div className="form-actions">
-        <button type="submit" className="btn btn-primary" disabled={add.busy}>
-          {t("catalogue.addSubmit")}
-        </button>
-      </div>
+      <FormActions submit={add} label={t("catalogue.addSubmit")} />
     </form>
   );
 }

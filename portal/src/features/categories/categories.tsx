@@ -10,12 +10,13 @@ import { useLoad, useSubmit } from "../../hooks.js";
 import { useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
-import { Pagination, Table } from "../../components/table.js";
-import { Empty, Loading, ProblemMessage, Notice } from "../../components/states.js";
+import { PagedList, Table } from "../../components/table.js";
+import { Empty, ProblemMessage, Notice, WhenLoaded } from "../../components/states.js";
+import { FormActions } from "../../components/form-actions.js";
 import { SelectField, TextField } from "../../components/fields.js";
 import { Confirm } from "../../components/dialog.js";
 import { formatDate, formatDateTime, formatNumber } from "../../i18n/format.js";
-import { categories, type CategoryLookup, type CategoryOverride, type CategorySource } from "../gateway/api.js";
+import { categories, type CategoryOverride, type CategorySource } from "../gateway/api.js";
 import { useCategories } from "./names.js";
 import { downloadCsv } from "../transparency/download.js";
 
@@ -42,8 +43,6 @@ function Lookup() {
   const path = query.get("path") ?? "";
   const [hostDraft, setHostDraft] = useState(host);
   const [pathDraft, setPathDraft] = useState(path);
-  const cats = useCategories();
-  const r = useLoad<CategoryLookup | null>((signal) => (host ? categories.lookup(host, path || undefined, signal) : Promise.resolve(null)), [host, path]);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setQuery({ host: hostDraft.trim(), path: pathDraft.trim() }, { replace: true });
@@ -58,20 +57,28 @@ function Lookup() {
           {t("categoryDb.lookup")}
         </button>
       </form>
-      <div aria-live="polite">
-        {!host ? null : r.error !== undefined ? (
-          <ProblemMessage error={r.error} onRetry={r.reload} />
-        ) : r.loading || !r.data ? (
-          <Loading />
-        ) : !r.data.valid ? (
-          <p className="error">{t("categoryDb.invalidHost", { host: r.data.host, reason: r.data.reason ?? "" })}</p>
-        ) : r.data.hits.length === 0 ? (
-          <Empty>{t("categoryDb.noHits", { host: r.data.host })}</Empty>
+      <div aria-live="polite">{host ? <LookupResult host={host} path={path} /> : null}</div>
+    </div>
+  );
+}
+
+/** The answer for the host asked; the answer for the previous host never stands in for it while it loads. */
+function LookupResult({ host, path }: { host: string; path: string }) {
+  const { t } = useTranslation();
+  const cats = useCategories();
+  const r = useLoad((signal) => categories.lookup(host, path || undefined, signal), [host, path]);
+  return (
+    <WhenLoaded of={r} fresh>
+      {(found) =>
+        !found.valid ? (
+          <p className="error">{t("categoryDb.invalidHost", { host: found.host, reason: found.reason ?? "" })}</p>
+        ) : found.hits.length === 0 ? (
+          <Empty>{t("categoryDb.noHits", { host: found.host })}</Empty>
         ) : (
           <>
             <p data-testid="lookup-summary">
-              {t("categoryDb.hitsFor", { host: r.data.host })}
-              {r.data.protected && (
+              {t("categoryDb.hitsFor", { host: found.host })}
+              {found.protected && (
                 <>
                   {" "}
                   <span className="badge badge-protected">{t("categoryDb.protected")}</span> {t("categoryDb.protectedNote")}
@@ -80,7 +87,7 @@ function Lookup() {
             </p>
             <Table
               caption={t("categoryDb.lookupTitle")}
-              rows={r.data.hits}
+              rows={found.hits}
               rowKey={(h) => `${h.kind}:${h.pattern}`}
               columns={[
                 { key: "pattern", header: t("categoryDb.pattern"), cell: (h) => <span className="mono">{h.pattern}</span> },
@@ -91,9 +98,9 @@ function Lookup() {
               ]}
             />
           </>
-        )}
-      </div>
-    </div>
+        )
+      }
+    </WhenLoaded>
   );
 }
 
@@ -149,7 +156,6 @@ function Overrides({ writable }: { writable: boolean }) {
   }
   // p.20 is a floor: the API refuses an override that would take a protected category off a curated entry.
   const floor = save.error instanceof ApiError && /protected-floor|p\.20/.test(save.error.detail);
-  const rows = list.data?.items ?? [];
   const total = list.data?.total ?? 0;
   // Searched and paged by the API (pattern, reason, category id or name); the export takes every match.
   async function exportCsv() {
@@ -184,30 +190,27 @@ function Overrides({ writable }: { writable: boolean }) {
       </div>
       <p className="muted">{t("categoryDb.overridesLead")}</p>
       <Notice text={notice} />
-      {list.error !== undefined ? (
-        <ProblemMessage error={list.error} onRetry={list.reload} />
-      ) : !list.data ? (
-        <Loading />
-      ) : total === 0 && !q ? (
-        <Empty>{t("categoryDb.noOverrides")}</Empty>
-      ) : (
-        <>
-          <form
-            className="filters"
-            role="search"
-            onSubmit={(e) => {
-              e.preventDefault();
-              setQuery({ q: search.trim(), offset: undefined }, { replace: true });
-            }}
-          >
-            <TextField label={t("common.search")} hint={t("categoryDb.searchHint")} type="search" value={search} onValue={setSearch} spellCheck={false} />
-          </form>
-          {total === 0 ? (
-            <Empty>{t("common.noMatches")}</Empty>
-          ) : (
-            <Table<CategoryOverride>
+      {/* The search shows once there is something to search; the list under it says when nothing matches. */}
+      <WhenLoaded of={list} isEmpty={(d) => d.total === 0 && !q} empty={t("categoryDb.noOverrides")}>
+        {() => (
+          <>
+            <form
+              className="filters"
+              role="search"
+              onSubmit={(e) => {
+                e.preventDefault();
+                setQuery({ q: search.trim(), offset: undefined }, { replace: true });
+              }}
+            >
+              <TextField label={t("common.search")} hint={t("categoryDb.searchHint")} type="search" value={search} onValue={setSearch} spellCheck={false} />
+            </form>
+            <PagedList<CategoryOverride>
+              list={list}
               caption={t("categoryDb.overridesTitle")}
-              rows={rows}
+              empty={t("common.noMatches")}
+              offset={offset}
+              limit={OVERRIDES_PER_PAGE}
+              onOffset={(o) => setQuery({ offset: o || undefined })}
               rowKey={(o) => o.id}
               columns={[
                 { key: "pattern", header: t("categoryDb.pattern"), cell: (o) => <span className="mono">{o.pattern}</span> },
@@ -230,10 +233,9 @@ function Overrides({ writable }: { writable: boolean }) {
                   : []),
               ]}
             />
-          )}
-          <Pagination total={total} limit={OVERRIDES_PER_PAGE} offset={offset} onOffset={(o) => setQuery({ offset: o || undefined })} />
-        </>
-      )}
+          </>
+        )}
+      </WhenLoaded>
       {writable && (
         <form ref={form} onSubmit={(e) => void add(e)} noValidate className="override-form">
           <h3 className="small-title">{t("categoryDb.newOverride")}</h3>
@@ -267,13 +269,7 @@ function Overrides({ writable }: { writable: boolean }) {
               <p>{t("categoryDb.floorText")}</p>
             </div>
           )}
-          {save.problem !== undefined && !floor && <ProblemMessage error={save.problem} />}
-          {exportError !== undefined && <ProblemMessage error={exportError} />}
-          <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={save.busy}>
-              {t("categoryDb.saveOverride")}
-            </button>
-          </div>
+          <FormActions submit={save} problem={(floor ? undefined : save.problem) ?? exportError} label={t("categoryDb.saveOverride")} />
         </form>
       )}
       <Confirm
@@ -296,27 +292,23 @@ function Sources() {
   return (
     <div className="panel">
       <h2 className="section-title">{t("categoryDb.sourcesTitle")}</h2>
-      {r.error !== undefined ? (
-        <ProblemMessage error={r.error} onRetry={r.reload} />
-      ) : !r.data ? (
-        <Loading />
-      ) : r.data.length === 0 ? (
-        <Empty>{t("categoryDb.noSources")}</Empty>
-      ) : (
-        <Table<CategorySource>
-          caption={t("categoryDb.sourcesTitle")}
-          rows={r.data}
-          rowKey={(s) => s.name}
-          columns={[
-            { key: "name", header: t("categoryDb.sourceName"), cell: (s) => <span className="mono">{s.name}</span> },
-            { key: "version", header: t("categoryDb.version"), cell: (s) => s.version },
-            { key: "fetched", header: t("categoryDb.fetched"), cell: (s) => formatDate(s.fetched) },
-            { key: "licence", header: t("categoryDb.licence"), cell: (s) => s.licence },
-            { key: "entries", header: t("categoryDb.entries"), className: "num", cell: (s) => formatNumber(s.entries) },
-            { key: "imported", header: t("categoryDb.imported"), cell: (s) => `${s.importedBy}, ${formatDateTime(s.importedAt)}` },
-          ]}
-        />
-      )}
+      <WhenLoaded of={r} isEmpty={(d) => d.length === 0} empty={t("categoryDb.noSources")}>
+        {(sources) => (
+          <Table<CategorySource>
+            caption={t("categoryDb.sourcesTitle")}
+            rows={sources}
+            rowKey={(s) => s.name}
+            columns={[
+              { key: "name", header: t("categoryDb.sourceName"), cell: (s) => <span className="mono">{s.name}</span> },
+              { key: "version", header: t("categoryDb.version"), cell: (s) => s.version },
+              { key: "fetched", header: t("categoryDb.fetched"), cell: (s) => formatDate(s.fetched) },
+              { key: "licence", header: t("categoryDb.licence"), cell: (s) => s.licence },
+              { key: "entries", header: t("categoryDb.entries"), className: "num", cell: (s) => formatNumber(s.entries) },
+              { key: "imported", header: t("categoryDb.imported"), cell: (s) => `${s.importedBy}, ${formatDateTime(s.importedAt)}` },
+            ]}
+          />
+        )}
+      </WhenLoaded>
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { navigate } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
 import { Loading, ProblemMessage, Notice } from "../../components/states.js";
+import { FormActions } from "../../components/form-actions.js";
 import { SelectField, TextField } from "../../components/fields.js";
 import { EntitySelect } from "../../components/names.js";
 import { formatDateTime } from "../../i18n/format.js";
@@ -100,14 +101,7 @@ export function ContractFormPage({ id }: { id?: string }) {
           <TextField label={t("contracts.validFrom")} type="date" value={validFrom} onValue={setValidFrom} error={save.fields["/validFrom"]} path="/validFrom" required readOnly={readOnly} />
           <TextField label={t("contracts.validTo")} hint={t("contracts.validToHint")} type="date" value={validTo} onValue={setValidTo} error={save.fields["/validTo"]} path="/validTo" readOnly={readOnly} />
         </div>
-        {save.error !== undefined && <ProblemMessage error={save.error} />}
-        {writable && (
-          <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={save.busy}>
-              {id ? t("common.save") : t("contracts.create")}
-            </button>
-          </div>
-        )}
+        {writable && <FormActions submit={save} problem={save.error} label={id ? t("common.save") : t("contracts.create")} />}
       </form>
     </section>
   );

@@ -5,8 +5,7 @@ import { useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
-import { Table, Pagination } from "../../components/table.js";
-import { Loading, Empty, ProblemMessage } from "../../components/states.js";
+import { PagedList } from "../../components/table.js";
 import { SelectField } from "../../components/fields.js";
 import { EntitySelect, localName, useNames } from "../../components/names.js";
 import { formatDate } from "../../i18n/format.js";
@@ -45,30 +44,23 @@ export function ContractsPage() {
         <EntitySelect kind="operator" label={t("common.operator")} value={operatorId} onValue={(v) => setQuery({ operatorId: v, offset: undefined })} allowEmpty emptyLabel={t("common.all")} />
         <SelectField label={t("common.status")} value={status} onValue={(v) => setQuery({ status: v, offset: undefined })} options={[{ value: "", label: t("common.all") }, ...CONTRACT_STATUSES.map((s) => ({ value: s, label: t(`contractStatus.${s}`) }))]} />
       </div>
-      {list.error !== undefined ? (
-        <ProblemMessage error={list.error} onRetry={list.reload} />
-      ) : list.loading && !list.data ? (
-        <Loading />
-      ) : list.data!.total === 0 ? (
-        <Empty>{filtered ? t("common.noMatches") : t("contracts.empty")}</Empty>
-      ) : (
-        <>
-          <Table<Contract>
-            caption={t("contracts.title")}
-            rows={items}
-            rowKey={(c) => c.id}
-            columns={[
-              { key: "number", header: t("contracts.number"), cell: (c) => <Link to={`/contracts/${c.id}`}>{c.number}</Link> },
-              { key: "org", header: t("common.organisation"), cell: (c) => localName(orgs[c.organisationId]) },
-              { key: "op", header: t("common.operator"), cell: (c) => localName(ops[c.operatorId]) },
-              { key: "from", header: t("contracts.validFrom"), cell: (c) => formatDate(c.validFrom) },
-              { key: "to", header: t("contracts.validTo"), cell: (c) => formatDate(c.validTo) },
-              { key: "status", header: t("common.status"), cell: (c) => <span className={`badge badge-${c.status}`}>{t(`contractStatus.${c.status}`)}</span> },
-            ]}
-          />
-          <Pagination total={list.data!.total} limit={LIMIT} offset={offset} onOffset={(o) => setQuery({ offset: o || undefined })} />
-        </>
-      )}
+      <PagedList<Contract>
+        list={list}
+        caption={t("contracts.title")}
+        empty={filtered ? t("common.noMatches") : t("contracts.empty")}
+        offset={offset}
+        limit={LIMIT}
+        onOffset={(o) => setQuery({ offset: o || undefined })}
+        rowKey={(c) => c.id}
+        columns={[
+          { key: "number", header: t("contracts.number"), cell: (c) => <Link to={`/contracts/${c.id}`}>{c.number}</Link> },
+          { key: "org", header: t("common.organisation"), cell: (c) => localName(orgs[c.organisationId]) },
+          { key: "op", header: t("common.operator"), cell: (c) => localName(ops[c.operatorId]) },
+          { key: "from", header: t("contracts.validFrom"), cell: (c) => formatDate(c.validFrom) },
+          { key: "to", header: t("contracts.validTo"), cell: (c) => formatDate(c.validTo) },
+          { key: "status", header: t("common.status"), cell: (c) => <span className={`badge badge-${c.status}`}>{t(`contractStatus.${c.status}`)}</span> },
+        ]}
+      />
     </section>
   );
 }

@@ -11,7 +11,7 @@ import { useLoad } from "../../hooks.js";
 import { useAccount, useCan } from "../../session.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
-import { Loading, ProblemMessage } from "../../components/states.js";
+import { WhenLoaded } from "../../components/states.js";
 import { formatDate, formatDateTime, formatNumber, TIME_ZONE } from "../../i18n/format.js";
 import { problemText } from "../../components/states.js";
 import { currentLanguage } from "../../i18n/index.js";
@@ -192,9 +192,7 @@ function Overview({ data }: { data: OverviewReport }) {
 
 function Operations() {
   const r = useLoad((s) => reports.overview(s), []);
-  if (r.error !== undefined) return <ProblemMessage error={r.error} onRetry={r.reload} />;
-  if (!r.data) return <Loading />;
-  return <Overview data={r.data} />;
+  return <WhenLoaded of={r}>{(data) => <Overview data={data} />}</WhenLoaded>;
 }
 
 export function DashboardPage() {

@@ -11,7 +11,8 @@ import { useLoad, useSubmit } from "../../hooks.js";
 import { useCan } from "../../session.js";
 import { PageHeader } from "../../components/page.js";
 import { Table } from "../../components/table.js";
-import { Empty, Loading, ProblemMessage, Notice } from "../../components/states.js";
+import { ProblemMessage, Notice, WhenLoaded } from "../../components/states.js";
+import { FormActions } from "../../components/form-actions.js";
 import { TextField } from "../../components/fields.js";
 import { Confirm } from "../../components/dialog.js";
 import { formatDateTime, formatNumber } from "../../i18n/format.js";
@@ -61,55 +62,51 @@ export function GatewayNodesPage() {
       {issued && <CredentialPanel issued={issued} onDismiss={() => setIssued(null)} />}
       <div className="panel">
         <Notice text={notice} />
-        {list.error !== undefined ? (
-          <ProblemMessage error={list.error} onRetry={list.reload} />
-        ) : !list.data ? (
-          <Loading />
-        ) : list.data.items.length === 0 ? (
-          <Empty>{t("gatewayNodes.none")}</Empty>
-        ) : (
-          <Table<GatewayNode>
-            caption={t("gatewayNodes.title")}
-            rows={list.data.items}
-            rowKey={(n) => n.id}
-            columns={[
-              { key: "id", header: t("gatewayNodes.id"), cell: (n) => <span className="mono">{n.id}</span> },
-              { key: "state", header: t("gatewayNodes.stateHeader"), cell: (n) => <span className={`badge ${BADGE[n.state]}`}>{stateLabel(n.state)}</span> },
-              { key: "generation", header: t("gatewayNodes.generation"), className: "num", cell: (n) => formatNumber(n.generation) },
-              { key: "created", header: t("gatewayNodes.createdAt"), cell: (n) => when(n.createdAt) },
-              {
-                key: "rotated",
-                header: t("gatewayNodes.rotatedAt"),
-                cell: (n) => (
-                  <>
-                    {when(n.rotatedAt)}
-                    {n.state === "active" && n.previousValidUntil && Date.parse(n.previousValidUntil) > Date.now() && <div className="muted">{t("gatewayNodes.previousUntil", { at: formatDateTime(n.previousValidUntil) })}</div>}
-                  </>
-                ),
-              },
-              { key: "revoked", header: t("gatewayNodes.revokedAt"), cell: (n) => when(n.revokedAt) },
-              ...(writable
-                ? [
-                    {
-                      key: "actions",
-                      header: t("common.actions"),
-                      cell: (n: GatewayNode) =>
-                        n.state === "active" && (
-                          <div className="row-actions">
-                            <button type="button" className="btn" aria-label={t("gatewayNodes.rotateNode", { id: n.id })} onClick={() => open(n, "rotate")}>
-                              {t("gatewayNodes.rotate")}
-                            </button>
-                            <button type="button" className="btn btn-danger-outline" aria-label={t("gatewayNodes.revokeNode", { id: n.id })} onClick={() => open(n, "revoke")}>
-                              {t("gatewayNodes.revoke")}
-                            </button>
-                          </div>
-                        ),
-                    },
-                  ]
-                : []),
-            ]}
-          />
-        )}
+        <WhenLoaded of={list} isEmpty={(d) => d.items.length === 0} empty={t("gatewayNodes.none")}>
+          {({ items }) => (
+            <Table<GatewayNode>
+              caption={t("gatewayNodes.title")}
+              rows={items}
+              rowKey={(n) => n.id}
+              columns={[
+                { key: "id", header: t("gatewayNodes.id"), cell: (n) => <span className="mono">{n.id}</span> },
+                { key: "state", header: t("gatewayNodes.stateHeader"), cell: (n) => <span className={`badge ${BADGE[n.state]}`}>{stateLabel(n.state)}</span> },
+                { key: "generation", header: t("gatewayNodes.generation"), className: "num", cell: (n) => formatNumber(n.generation) },
+                { key: "created", header: t("gatewayNodes.createdAt"), cell: (n) => when(n.createdAt) },
+                {
+                  key: "rotated",
+                  header: t("gatewayNodes.rotatedAt"),
+                  cell: (n) => (
+                    <>
+                      {when(n.rotatedAt)}
+                      {n.state === "active" && n.previousValidUntil && Date.parse(n.previousValidUntil) > Date.now() && <div className="muted">{t("gatewayNodes.previousUntil", { at: formatDateTime(n.previousValidUntil) })}</div>}
+                    </>
+                  ),
+                },
+                { key: "revoked", header: t("gatewayNodes.revokedAt"), cell: (n) => when(n.revokedAt) },
+                ...(writable
+                  ? [
+                      {
+                        key: "actions",
+                        header: t("common.actions"),
+                        cell: (n: GatewayNode) =>
+                          n.state === "active" && (
+                            <div className="row-actions">
+                              <button type="button" className="btn" aria-label={t("gatewayNodes.rotateNode", { id: n.id })} onClick={() => open(n, "rotate")}>
+                                {t("gatewayNodes.rotate")}
+                              </button>
+                              <button type="button" className="btn btn-danger-outline" aria-label={t("gatewayNodes.revokeNode", { id: n.id })} onClick={() => open(n, "revoke")}>
+                                {t("gatewayNodes.revoke")}
+                              </button>
+                            </div>
+                          ),
+                      },
+                    ]
+                  : []),
+              ]}
+            />
+          )}
+        </WhenLoaded>
       </div>
       {writable && (
         <EnrolForm
@@ -170,12 +167,7 @@ function EnrolForm({ onIssued }: { onIssued: (r: IssuedGatewayNodeCredential) =>
       <p className="muted">{t("gatewayNodes.enrolText")}</p>
       <TextField label={t("gatewayNodes.id")} hint={t("gatewayNodes.idHint")} value={id} onValue={setId} required error={enrolment.fields["/id"]} path="/id" spellCheck={false} autoComplete="off" />
       <TextField label={t("gatewayNodes.reason")} hint={t("gatewayNodes.reasonHint")} value={reason} onValue={setReason} error={enrolment.fields["/reason"]} path="/reason" />
-      {enrolment.problem !== undefined && <ProblemMessage error={enrolment.problem} />}
-      <div className="form-actions">
-        <button type="submit" className="btn btn-primary" disabled={enrolment.busy}>
-          {t("gatewayNodes.enrol")}
-        </button>
-      </div>
+      <FormActions submit={enrolment} label={t("gatewayNodes.enrol")} />
     </form>
   );
 }

@@ -12,7 +12,7 @@ import { useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Table } from "../../components/table.js";
-import { Empty, Loading, ProblemMessage, Notice } from "../../components/states.js";
+import { ProblemMessage, Notice, WhenLoaded } from "../../components/states.js";
 import { SelectField, TextArea } from "../../components/fields.js";
 import { Confirm } from "../../components/dialog.js";
 import { formatDateTime, formatNumber } from "../../i18n/format.js";
@@ -74,67 +74,63 @@ export function PinnedPage() {
           />
         </div>
         <Notice text={notice} />
-        {list.error !== undefined ? (
-          <ProblemMessage error={list.error} onRetry={list.reload} />
-        ) : !list.data ? (
-          <Loading />
-        ) : list.data.length === 0 ? (
-          <Empty>{status === "pending" ? t("pinned.nonePending") : t("common.noMatches")}</Empty>
-        ) : (
-          <Table<PinnedCandidate>
-            caption={t("pinned.title")}
-            rows={list.data}
-            rowKey={(c) => c.host}
-            columns={[
-              {
-                key: "host",
-                header: t("pinned.hostReasons"),
-                cell: (c) => (
-                  <>
-                    <span className="mono">{c.host}</span>
-                    {c.reasons.length > 0 && <div className="muted">{c.reasons.map((r) => reasonLabel(t, r)).join("; ")}</div>}
-                  </>
-                ),
-              },
-              { key: "connections", header: t("pinned.connections"), className: "num", cell: (c) => formatNumber(c.connections) },
-              { key: "organisations", header: t("pinned.organisations"), className: "num", cell: (c) => formatNumber(c.organisations) },
-              { key: "first", header: t("pinned.firstSeen"), cell: (c) => (c.firstSeen ? formatDateTime(c.firstSeen) : "—") },
-              { key: "last", header: t("pinned.lastSeen"), cell: (c) => (c.lastSeen ? formatDateTime(c.lastSeen) : "—") },
-              {
-                key: "status",
-                header: t("common.status"),
-                cell: (c) => (
-                  <>
-                    <span className={`badge ${BADGE[c.status]}`}>{statusLabel(c.status)}</span>
-                    {c.decidedBy && <div className="muted">{t("pinned.decided", { by: c.decidedBy, at: formatDateTime(c.decidedAt), reason: c.decisionReason ?? "" })}</div>}
-                  </>
-                ),
-              },
-              ...(writable
-                ? [
-                    {
-                      key: "actions",
-                      header: t("common.actions"),
-                      cell: (c: PinnedCandidate) => (
-                        <div className="row-actions">
-                          {c.status !== "approved" && (
-                            <button type="button" className="btn btn-primary" aria-label={t("pinned.approveHost", { host: c.host })} onClick={() => open(c, "approve")}>
-                              {t("pinned.approve")}
-                            </button>
-                          )}
-                          {c.status !== "rejected" && (
-                            <button type="button" className="btn btn-danger-outline" aria-label={t("pinned.rejectHost", { host: c.host })} onClick={() => open(c, "reject")}>
-                              {t("pinned.reject")}
-                            </button>
-                          )}
-                        </div>
-                      ),
-                    },
-                  ]
-                : []),
-            ]}
-          />
-        )}
+        <WhenLoaded of={list} isEmpty={(d) => d.length === 0} empty={status === "pending" ? t("pinned.nonePending") : t("common.noMatches")}>
+          {(candidates) => (
+            <Table<PinnedCandidate>
+              caption={t("pinned.title")}
+              rows={candidates}
+              rowKey={(c) => c.host}
+              columns={[
+                {
+                  key: "host",
+                  header: t("pinned.hostReasons"),
+                  cell: (c) => (
+                    <>
+                      <span className="mono">{c.host}</span>
+                      {c.reasons.length > 0 && <div className="muted">{c.reasons.map((r) => reasonLabel(t, r)).join("; ")}</div>}
+                    </>
+                  ),
+                },
+                { key: "connections", header: t("pinned.connections"), className: "num", cell: (c) => formatNumber(c.connections) },
+                { key: "organisations", header: t("pinned.organisations"), className: "num", cell: (c) => formatNumber(c.organisations) },
+                { key: "first", header: t("pinned.firstSeen"), cell: (c) => (c.firstSeen ? formatDateTime(c.firstSeen) : "—") },
+                { key: "last", header: t("pinned.lastSeen"), cell: (c) => (c.lastSeen ? formatDateTime(c.lastSeen) : "—") },
+                {
+                  key: "status",
+                  header: t("common.status"),
+                  cell: (c) => (
+                    <>
+                      <span className={`badge ${BADGE[c.status]}`}>{statusLabel(c.status)}</span>
+                      {c.decidedBy && <div className="muted">{t("pinned.decided", { by: c.decidedBy, at: formatDateTime(c.decidedAt), reason: c.decisionReason ?? "" })}</div>}
+                    </>
+                  ),
+                },
+                ...(writable
+                  ? [
+                      {
+                        key: "actions",
+                        header: t("common.actions"),
+                        cell: (c: PinnedCandidate) => (
+                          <div className="row-actions">
+                            {c.status !== "approved" && (
+                              <button type="button" className="btn btn-primary" aria-label={t("pinned.approveHost", { host: c.host })} onClick={() => open(c, "approve")}>
+                                {t("pinned.approve")}
+                              </button>
+                            )}
+                            {c.status !== "rejected" && (
+                              <button type="button" className="btn btn-danger-outline" aria-label={t("pinned.rejectHost", { host: c.host })} onClick={() => open(c, "reject")}>
+                                {t("pinned.reject")}
+                              </button>
+                            )}
+                          </div>
+                        ),
+                      },
+                    ]
+                  : []),
+              ]}
+            />
+          )}
+        </WhenLoaded>
       </div>
       <Confirm
         title={deciding?.verb === "approve" ? t("pinned.approveTitle", { host: deciding.c.host }) : t("pinned.rejectTitle", { host: deciding?.c.host ?? "" })}

@@ -9,6 +9,7 @@ import { useTranslation } from "react-i18next";
 import { useSubmit } from "../../hooks.js";
 import { PageHeader } from "../../components/page.js";
 import { ProblemMessage } from "../../components/states.js";
+import { FormActions } from "../../components/form-actions.js";
 import { SelectField, TextField } from "../../components/fields.js";
 import { Table } from "../../components/table.js";
 import { localName, useNames } from "../../components/names.js";
@@ -61,11 +62,8 @@ export function WhatIfPage() {
             <TextField label={t("whatIf.port")} value={port} onValue={setPort} error={simulation.fields["/port"]} path="/port" inputMode="numeric" required />
           </div>
         )}
-        <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={simulation.busy}>
-            {simulation.busy ? t("whatIf.running") : t("whatIf.run")}
-          </button>
-        </div>
+        {/* the banner is announced with the result, in the live region below */}
+        <FormActions submit={simulation} problem={undefined} label={t("whatIf.run")} busyLabel={t("whatIf.running")} />
       </form>
       <div ref={out} tabIndex={-1} aria-live="polite">
         {simulation.problem !== undefined && <ProblemMessage error={simulation.problem} />}

@@ -8,6 +8,7 @@ import { useTranslation } from "react-i18next";
 import { LanguageSwitch } from "../../layout.js";
 import { useSubmit, useTitle } from "../../hooks.js";
 import { ProblemMessage } from "../../components/states.js";
+import { FormActions } from "../../components/form-actions.js";
 import { TextField } from "../../components/fields.js";
 import { formatDate, formatDateTime } from "../../i18n/format.js";
 import { recategorisation } from "../applications/api.js";
@@ -84,12 +85,7 @@ export function RecategorisationPage() {
         ) : (
           <form ref={form} onSubmit={submit} noValidate className="form">
             <SchemaFields schema={RecategorisationDocument} value={draft} onChange={setDraft} errors={request.fields} path="" />
-            {request.error !== undefined && <ProblemMessage error={request.error} />}
-            <div className="form-actions">
-              <button type="submit" className="btn btn-primary" disabled={request.busy}>
-                {t("recat.submit")}
-              </button>
-            </div>
+            <FormActions submit={request} problem={request.error} label={t("recat.submit")} />
           </form>
         )}
         <StatusLookup key={result?.statusToken ?? ""} initial={result?.statusToken ?? params.get("token") ?? ""} />

@@ -8,7 +8,7 @@ import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { useLoad } from "../../hooks.js";
 import { PageHeader } from "../../components/page.js";
-import { Loading, ProblemMessage } from "../../components/states.js";
+import { WhenLoaded } from "../../components/states.js";
 import { formatDate, formatNumber } from "../../i18n/format.js";
 import { ApiError } from "../../api/client.js";
 import { caRoot, type RootInfo } from "../applications/api.js";
@@ -71,50 +71,50 @@ export function RootInstallGuidePage() {
   return (
     <section>
       <PageHeader title={t("guide.title")} lead={t("guide.lead")} />
-      {root.error !== undefined ? (
-        <ProblemMessage error={root.error} onRetry={root.reload} />
-      ) : root.loading ? (
-        <Loading />
-      ) : root.data === null || !root.data ? (
-        <p className="notice">{t("guide.noRoot")}</p>
-      ) : (
-        <>
-          <Section id="g-check" title={t("guide.check")}>
-            <p>{t("guide.checkText", { subject: root.data.subject, until: formatDate(root.data.notAfter.slice(0, 10)) })}</p>
-            <dl className="doc">
-              <div className="doc-row">
-                <dt>SHA-256</dt>
-                <dd className="mono fingerprint">{root.data.sha256}</dd>
-              </div>
-              <div className="doc-row">
-                <dt>SHA-1</dt>
-                <dd className="mono fingerprint">{root.data.sha1}</dd>
-              </div>
-            </dl>
-            <Downloads root={root.data} platform="common" />
-          </Section>
-          <nav aria-label={t("guide.platforms")} className="toc">
-            <ul>
+      <WhenLoaded of={root}>
+        {(info) =>
+          info === null ? (
+            <p className="notice">{t("guide.noRoot")}</p>
+          ) : (
+            <>
+              <Section id="g-check" title={t("guide.check")}>
+                <p>{t("guide.checkText", { subject: info.subject, until: formatDate(info.notAfter.slice(0, 10)) })}</p>
+                <dl className="doc">
+                  <div className="doc-row">
+                    <dt>SHA-256</dt>
+                    <dd className="mono fingerprint">{info.sha256}</dd>
+                  </div>
+                  <div className="doc-row">
+                    <dt>SHA-1</dt>
+                    <dd className="mono fingerprint">{info.sha1}</dd>
+                  </div>
+                </dl>
+                <Downloads root={info} platform="common" />
+              </Section>
+              <nav aria-label={t("guide.platforms")} className="toc">
+                <ul>
+                  {GUIDE_PLATFORMS.map((p) => (
+                    <li key={p}>
+                      <a href={`#g-${p}`}>{t(`guidePlatform.${p}`)}</a>
+                    </li>
+                  ))}
+                </ul>
+              </nav>
               {GUIDE_PLATFORMS.map((p) => (
-                <li key={p}>
-                  <a href={`#g-${p}`}>{t(`guidePlatform.${p}`)}</a>
-                </li>
+                <Section key={p} id={`g-${p}`} title={t(`guidePlatform.${p}`)}>
+                  <Downloads root={info} platform={p} />
+                  <ol className="steps">
+                    {Array.from({ length: GUIDE_STEPS[p] }, (_, i) => (
+                      <li key={i}>{t(`guideStep.${p}${i + 1}`)}</li>
+                    ))}
+                  </ol>
+                  <pre className="commands">{commands(p, info).join("\n")}</pre>
+                </Section>
               ))}
-            </ul>
-          </nav>
-          {GUIDE_PLATFORMS.map((p) => (
-            <Section key={p} id={`g-${p}`} title={t(`guidePlatform.${p}`)}>
-              <Downloads root={root.data!} platform={p} />
-              <ol className="steps">
-                {Array.from({ length: GUIDE_STEPS[p] }, (_, i) => (
-                  <li key={i}>{t(`guideStep.${p}${i + 1}`)}</li>
-                ))}
-              </ol>
-              <pre className="commands">{commands(p, root.data!).join("\n")}</pre>
-            </Section>
-          ))}
-        </>
-      )}
+            </>
+          )
+        }
+      </WhenLoaded>
     </section>
   );
 }

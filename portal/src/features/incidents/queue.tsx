@@ -8,7 +8,7 @@ import { useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
-import { PagedList } from "../applications/paged-list.js";
+import { PagedList } from "../../components/table.js";
 import { SelectField } from "../../components/fields.js";
 import { formatDateTime } from "../../i18n/format.js";
 import { hourTerm } from "../applications/sla.js";

@@ -10,7 +10,7 @@ import { useLoad, useSubmit } from "../../hooks.js";
 import { useCan } from "../../session.js";
 import { PageHeader } from "../../components/page.js";
 import { Table } from "../../components/table.js";
-import { Empty, Loading, ProblemMessage, Notice } from "../../components/states.js";
+import { ProblemMessage, Notice, WhenLoaded } from "../../components/states.js";
 import { Confirm } from "../../components/dialog.js";
 import { TextArea } from "../../components/fields.js";
 import { formatDateTime, formatNumber } from "../../i18n/format.js";
@@ -82,95 +82,87 @@ export function MailPage() {
       {operation.error !== undefined && <ProblemMessage error={operation.error} />}
       <div className="panel">
         <h2 className="section-title">{t("mail.systemsTitle")}</h2>
-        {systems.error !== undefined ? (
-          <ProblemMessage error={systems.error} onRetry={systems.reload} />
-        ) : !systems.data ? (
-          <Loading />
-        ) : systems.data.items.length === 0 ? (
-          <Empty>{t("mail.noSystems")}</Empty>
-        ) : (
-          <Table<MailSystem>
-            caption={t("mail.systemsTitle")}
-            rows={systems.data.items}
-            rowKey={(s) => s.id}
-            columns={[
-              { key: "name", header: t("mail.name"), cell: (s) => s.name },
-              { key: "domains", header: t("mail.domains"), cell: (s) => s.domains.map((d) => d.domain).join(", ") || "—" },
-              { key: "servers", header: t("mail.servers"), cell: (s) => <span className="mono">{s.serverAddresses.join(", ")}</span> },
-              {
-                key: "status",
-                header: t("common.status"),
-                cell: (s) => (
-                  <>
-                    {statusLabel(t, s.status)}
-                    {s.disconnectionPending && <span className="muted small"> · {t("mail.disconnectionPending")}</span>}
-                    {s.suspension && <span className="muted small"> · {t("mail.held", { n: formatNumber(s.suspension.heldQueueIds.length) })}</span>}
-                  </>
-                ),
-              },
-              {
-                key: "actions",
-                header: t("common.actions"),
-                cell: (s) => (
-                  <div className="row-actions">
-                    <button type="button" className="btn btn-small" aria-expanded={selected === s.id} onClick={() => setSelected(selected === s.id ? null : s.id)}>
-                      {t("mail.details")}
-                    </button>
-                    {writable && s.status === "active" && (
-                      <button type="button" className="btn btn-small" onClick={() => setPending({ system: s, action: "suspend" })}>
-                        {t("mail.suspend")}
+        <WhenLoaded of={systems} isEmpty={(d) => d.items.length === 0} empty={t("mail.noSystems")}>
+          {({ items }) => (
+            <Table<MailSystem>
+              caption={t("mail.systemsTitle")}
+              rows={items}
+              rowKey={(s) => s.id}
+              columns={[
+                { key: "name", header: t("mail.name"), cell: (s) => s.name },
+                { key: "domains", header: t("mail.domains"), cell: (s) => s.domains.map((d) => d.domain).join(", ") || "—" },
+                { key: "servers", header: t("mail.servers"), cell: (s) => <span className="mono">{s.serverAddresses.join(", ")}</span> },
+                {
+                  key: "status",
+                  header: t("common.status"),
+                  cell: (s) => (
+                    <>
+                      {statusLabel(t, s.status)}
+                      {s.disconnectionPending && <span className="muted small"> · {t("mail.disconnectionPending")}</span>}
+                      {s.suspension && <span className="muted small"> · {t("mail.held", { n: formatNumber(s.suspension.heldQueueIds.length) })}</span>}
+                    </>
+                  ),
+                },
+                {
+                  key: "actions",
+                  header: t("common.actions"),
+                  cell: (s) => (
+                    <div className="row-actions">
+                      <button type="button" className="btn btn-small" aria-expanded={selected === s.id} onClick={() => setSelected(selected === s.id ? null : s.id)}>
+                        {t("mail.details")}
                       </button>
-                    )}
-                    {writable && s.status === "suspended" && (
-                      <>
-                        <button type="button" className="btn btn-small btn-primary" onClick={() => setPending({ system: s, action: "release" })}>
-                          {t("mail.release")}
+                      {writable && s.status === "active" && (
+                        <button type="button" className="btn btn-small" onClick={() => setPending({ system: s, action: "suspend" })}>
+                          {t("mail.suspend")}
                         </button>
-                        <button type="button" className="btn btn-small btn-danger" disabled={(s.suspension?.heldQueueIds.length ?? 0) === 0} onClick={() => setPending({ system: s, action: "delete-held" })}>
-                          {t("mail.deleteHeld")}
-                        </button>
-                      </>
-                    )}
-                  </div>
-                ),
-              },
-            ]}
-          />
-        )}
+                      )}
+                      {writable && s.status === "suspended" && (
+                        <>
+                          <button type="button" className="btn btn-small btn-primary" onClick={() => setPending({ system: s, action: "release" })}>
+                            {t("mail.release")}
+                          </button>
+                          <button type="button" className="btn btn-small btn-danger" disabled={(s.suspension?.heldQueueIds.length ?? 0) === 0} onClick={() => setPending({ system: s, action: "delete-held" })}>
+                            {t("mail.deleteHeld")}
+                          </button>
+                        </>
+                      )}
+                    </div>
+                  ),
+                },
+              ]}
+            />
+          )}
+        </WhenLoaded>
       </div>
       {selected && <SystemDetails id={selected} />}
       <div className="panel">
         <h2 className="section-title">{t("mail.suspensionsTitle")}</h2>
-        {suspensions.error !== undefined ? (
-          <ProblemMessage error={suspensions.error} onRetry={suspensions.reload} />
-        ) : !suspensions.data ? (
-          <Loading />
-        ) : suspensions.data.items.length === 0 ? (
-          <Empty>{t("mail.noSuspensions")}</Empty>
-        ) : (
-          <Table<MailSuspension>
-            caption={t("mail.suspensionsTitle")}
-            rows={suspensions.data.items}
-            rowKey={(s) => s.id}
-            columns={[
-              { key: "system", header: t("mail.name"), cell: (s) => s.mailSystemName },
-              { key: "since", header: t("mail.since"), cell: (s) => formatDateTime(s.since) },
-              { key: "why", header: t("mail.why"), cell: (s) => reasonsText(t, s) },
-              { key: "by", header: t("mail.by"), cell: (s) => (s.suspendedBy === "detector" ? t("mail.detector") : s.suspendedBy) },
-              { key: "held", header: t("mail.heldColumn"), cell: (s) => formatNumber(s.heldQueueIds.length) },
-              {
-                key: "outcome",
-                header: t("mail.outcome"),
-                cell: (s) =>
-                  s.releasedAt
-                    ? t("mail.releasedAt", { at: formatDateTime(s.releasedAt), n: formatNumber(s.releasedCount ?? 0) })
-                    : s.deletedAt
-                      ? t("mail.deletedAt", { at: formatDateTime(s.deletedAt), n: formatNumber(s.deletedCount ?? 0) })
-                      : t("mail.open"),
-              },
-            ]}
-          />
-        )}
+        <WhenLoaded of={suspensions} isEmpty={(d) => d.items.length === 0} empty={t("mail.noSuspensions")}>
+          {({ items }) => (
+            <Table<MailSuspension>
+              caption={t("mail.suspensionsTitle")}
+              rows={items}
+              rowKey={(s) => s.id}
+              columns={[
+                { key: "system", header: t("mail.name"), cell: (s) => s.mailSystemName },
+                { key: "since", header: t("mail.since"), cell: (s) => formatDateTime(s.since) },
+                { key: "why", header: t("mail.why"), cell: (s) => reasonsText(t, s) },
+                { key: "by", header: t("mail.by"), cell: (s) => (s.suspendedBy === "detector" ? t("mail.detector") : s.suspendedBy) },
+                { key: "held", header: t("mail.heldColumn"), cell: (s) => formatNumber(s.heldQueueIds.length) },
+                {
+                  key: "outcome",
+                  header: t("mail.outcome"),
+                  cell: (s) =>
+                    s.releasedAt
+                      ? t("mail.releasedAt", { at: formatDateTime(s.releasedAt), n: formatNumber(s.releasedCount ?? 0) })
+                      : s.deletedAt
+                        ? t("mail.deletedAt", { at: formatDateTime(s.deletedAt), n: formatNumber(s.deletedCount ?? 0) })
+                        : t("mail.open"),
+                },
+              ]}
+            />
+          )}
+        </WhenLoaded>
       </div>
       <Confirm title={dialog?.title ?? ""} message={dialog?.text ?? ""} confirmLabel={dialog?.label ?? ""} open={pending !== null} busy={operation.busy} onCancel={() => setPending(null)} onConfirm={() => void confirm()}>
         {pending?.action === "suspend" && <TextArea label={t("mail.note")} value={note} onValue={setNote} maxLength={1000} />}
@@ -187,45 +179,39 @@ function SystemDetails({ id }: { id: string }) {
     <div className="panel">
       <h2 className="section-title">{t("mail.dkimTitle")}</h2>
       <p className="muted">{t("mail.dkimLead")}</p>
-      {dkim.error !== undefined ? (
-        <ProblemMessage error={dkim.error} onRetry={dkim.reload} />
-      ) : !dkim.data ? (
-        <Loading />
-      ) : dkim.data.records.length === 0 ? (
-        <Empty>{t("mail.noDkim")}</Empty>
-      ) : (
-        dkim.data.records.map((r) => (
-          <dl className="facts" key={r.dnsName}>
-            <dt>{t("mail.recordName")}</dt>
-            <dd className="mono break">{r.dnsName}</dd>
-            <dt>{t("mail.recordValue")}</dt>
-            <dd className="mono break" data-testid="dkim-value">
-              {r.txtValue}
-            </dd>
-            <dt>{t("mail.zoneLine")}</dt>
-            <dd>
-              <pre className="mono break">{r.zoneRecord}</pre>
-            </dd>
-          </dl>
-        ))
-      )}
+      <WhenLoaded of={dkim} isEmpty={(d) => d.records.length === 0} empty={t("mail.noDkim")}>
+        {({ records }) =>
+          records.map((r) => (
+            <dl className="facts" key={r.dnsName}>
+              <dt>{t("mail.recordName")}</dt>
+              <dd className="mono break">{r.dnsName}</dd>
+              <dt>{t("mail.recordValue")}</dt>
+              <dd className="mono break" data-testid="dkim-value">
+                {r.txtValue}
+              </dd>
+              <dt>{t("mail.zoneLine")}</dt>
+              <dd>
+                <pre className="mono break">{r.zoneRecord}</pre>
+              </dd>
+            </dl>
+          ))
+        }
+      </WhenLoaded>
       <h2 className="section-title">{t("mail.statsTitle")}</h2>
-      {stats.error !== undefined ? (
-        <ProblemMessage error={stats.error} onRetry={stats.reload} />
-      ) : !stats.data ? (
-        <Loading />
-      ) : (
-        <dl className="facts">
-          <dt>{t("mail.sent")}</dt>
-          <dd>{formatNumber(stats.data.totals.sent)}</dd>
-          <dt>{t("mail.deferred")}</dt>
-          <dd>{formatNumber(stats.data.totals.deferred)}</dd>
-          <dt>{t("mail.bounced")}</dt>
-          <dd>{formatNumber(stats.data.totals.bounced)}</dd>
-          <dt>{t("mail.queued")}</dt>
-          <dd>{stats.data.live ? formatNumber(stats.data.live.queued) : t("mail.notRunning")}</dd>
-        </dl>
-      )}
+      <WhenLoaded of={stats}>
+        {({ totals, live }) => (
+          <dl className="facts">
+            <dt>{t("mail.sent")}</dt>
+            <dd>{formatNumber(totals.sent)}</dd>
+            <dt>{t("mail.deferred")}</dt>
+            <dd>{formatNumber(totals.deferred)}</dd>
+            <dt>{t("mail.bounced")}</dt>
+            <dd>{formatNumber(totals.bounced)}</dd>
+            <dt>{t("mail.queued")}</dt>
+            <dd>{live ? formatNumber(live.queued) : t("mail.notRunning")}</dd>
+          </dl>
+        )}
+      </WhenLoaded>
     </div>
   );
 }

@@ -5,8 +5,7 @@ import { notifications, type Notification } from "../../api/resources.js";
 import { useLoad } from "../../hooks.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
-import { Table, Pagination } from "../../components/table.js";
-import { Loading, Empty, ProblemMessage } from "../../components/states.js";
+import { PagedList } from "../../components/table.js";
 import { SelectField, TextField } from "../../components/fields.js";
 import { formatDateTime, formatNumber } from "../../i18n/format.js";
 
@@ -35,48 +34,41 @@ export function NotificationsPage() {
           {t("common.apply")}
         </button>
       </form>
-      {list.error !== undefined ? (
-        <ProblemMessage error={list.error} onRetry={list.reload} />
-      ) : list.loading && !list.data ? (
-        <Loading />
-      ) : list.data!.total === 0 ? (
-        <Empty>{status || recipient ? t("common.noMatches") : t("notifications.empty")}</Empty>
-      ) : (
-        <>
-          <Table<Notification>
-            caption={t("notifications.title")}
-            rows={list.data!.items}
-            rowKey={(n) => n.id}
-            columns={[
-              { key: "created", header: t("common.created"), cell: (n) => formatDateTime(n.createdAt) },
-              { key: "to", header: t("notifications.recipients"), cell: (n) => n.recipients.join(", ") },
-              {
-                key: "subject",
-                header: t("notifications.subject"),
-                cell: (n) => (
-                  <details>
-                    <summary>{n.subject}</summary>
-                    <pre className="mail-body">{n.bodyText}</pre>
-                  </details>
-                ),
-              },
-              {
-                key: "status",
-                header: t("common.status"),
-                cell: (n) => (
-                  <>
-                    <span className={`badge badge-${n.status}`}>{t(`notificationStatus.${n.status}`, { defaultValue: n.status })}</span>
-                    {n.lastError && <span className="error small"> {n.lastError}</span>}
-                  </>
-                ),
-              },
-              { key: "attempts", header: t("notifications.attempts"), className: "num", cell: (n) => formatNumber(n.attempts) },
-              { key: "sent", header: t("notifications.sentAt"), cell: (n) => formatDateTime(n.sentAt) },
-            ]}
-          />
-          <Pagination total={list.data!.total} limit={LIMIT} offset={offset} onOffset={(o) => setQuery({ offset: o || undefined })} />
-        </>
-      )}
+      <PagedList<Notification>
+        list={list}
+        caption={t("notifications.title")}
+        empty={status || recipient ? t("common.noMatches") : t("notifications.empty")}
+        offset={offset}
+        limit={LIMIT}
+        onOffset={(o) => setQuery({ offset: o || undefined })}
+        rowKey={(n) => n.id}
+        columns={[
+          { key: "created", header: t("common.created"), cell: (n) => formatDateTime(n.createdAt) },
+          { key: "to", header: t("notifications.recipients"), cell: (n) => n.recipients.join(", ") },
+          {
+            key: "subject",
+            header: t("notifications.subject"),
+            cell: (n) => (
+              <details>
+                <summary>{n.subject}</summary>
+                <pre className="mail-body">{n.bodyText}</pre>
+              </details>
+            ),
+          },
+          {
+            key: "status",
+            header: t("common.status"),
+            cell: (n) => (
+              <>
+                <span className={`badge badge-${n.status}`}>{t(`notificationStatus.${n.status}`, { defaultValue: n.status })}</span>
+                {n.lastError && <span className="error small"> {n.lastError}</span>}
+              </>
+            ),
+          },
+          { key: "attempts", header: t("notifications.attempts"), className: "num", cell: (n) => formatNumber(n.attempts) },
+          { key: "sent", header: t("notifications.sentAt"), cell: (n) => formatDateTime(n.sentAt) },
+        ]}
+      />
     </section>
   );
 }

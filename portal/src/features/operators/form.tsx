@@ -8,6 +8,7 @@ import { navigate } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
 import { Loading, ProblemMessage, Notice } from "../../components/states.js";
+import { FormActions } from "../../components/form-actions.js";
 import { TextArea, TextField } from "../../components/fields.js";
 import { forgetName, localName } from "../../components/names.js";
 import { formatDateTime } from "../../i18n/format.js";
@@ -111,14 +112,7 @@ export function OperatorFormPage({ id }: { id?: string }) {
           <TextArea label={t("operators.emails")} hint={t("operators.emailsHint")} rows={3} value={emails} onValue={setEmails} error={save.fields["/notificationEmails"]} path="/notificationEmails" required readOnly={readOnly} />
         </div>
         <ContactsEditor value={contacts} onChange={setContacts} errors={save.fields} readOnly={readOnly} />
-        {save.error !== undefined && <ProblemMessage error={save.error} />}
-        {writable && (
-          <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={save.busy}>
-              {id ? t("common.save") : t("operators.create")}
-            </button>
-          </div>
-        )}
+        {writable && <FormActions submit={save} problem={save.error} label={id ? t("common.save") : t("operators.create")} />}
       </form>
     </section>
   );

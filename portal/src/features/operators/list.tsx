@@ -6,8 +6,7 @@ import { useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
-import { Table, Pagination } from "../../components/table.js";
-import { Loading, Empty, ProblemMessage } from "../../components/states.js";
+import { PagedList } from "../../components/table.js";
 import { TextField } from "../../components/fields.js";
 import { localName } from "../../components/names.js";
 
@@ -40,28 +39,21 @@ export function OperatorsPage() {
           {t("common.apply")}
         </button>
       </form>
-      {list.error !== undefined ? (
-        <ProblemMessage error={list.error} onRetry={list.reload} />
-      ) : list.loading && !list.data ? (
-        <Loading />
-      ) : list.data!.total === 0 ? (
-        <Empty>{q ? t("common.noMatches") : t("operators.empty")}</Empty>
-      ) : (
-        <>
-          <Table<TelecomOperator>
-            caption={t("operators.title")}
-            rows={list.data!.items}
-            rowKey={(o) => o.id}
-            columns={[
-              { key: "name", header: t("common.name"), cell: (o) => <Link to={`/operators/${o.id}`}>{localName(o)}</Link> },
-              { key: "bin", header: t("common.bin"), cell: (o) => <span className="mono">{o.bin}</span> },
-              { key: "asns", header: t("operators.asns"), cell: (o) => (o.asns.length ? o.asns.map((a) => `AS${a}`).join(", ") : "—") },
-              { key: "emails", header: t("operators.emails"), cell: (o) => o.notificationEmails.join(", ") },
-            ]}
-          />
-          <Pagination total={list.data!.total} limit={LIMIT} offset={offset} onOffset={(o) => setQuery({ offset: o || undefined })} />
-        </>
-      )}
+      <PagedList<TelecomOperator>
+        list={list}
+        caption={t("operators.title")}
+        empty={q ? t("common.noMatches") : t("operators.empty")}
+        offset={offset}
+        limit={LIMIT}
+        onOffset={(o) => setQuery({ offset: o || undefined })}
+        rowKey={(o) => o.id}
+        columns={[
+          { key: "name", header: t("common.name"), cell: (o) => <Link to={`/operators/${o.id}`}>{localName(o)}</Link> },
+          { key: "bin", header: t("common.bin"), cell: (o) => <span className="mono">{o.bin}</span> },
+          { key: "asns", header: t("operators.asns"), cell: (o) => (o.asns.length ? o.asns.map((a) => `AS${a}`).join(", ") : "—") },
+          { key: "emails", header: t("operators.emails"), cell: (o) => o.notificationEmails.join(", ") },
+        ]}
+      />
     </section>
   );
 }

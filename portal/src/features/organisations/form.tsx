@@ -8,6 +8,7 @@ import { navigate } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
 import { Loading, ProblemMessage, Notice } from "../../components/states.js";
+import { FormActions } from "../../components/form-actions.js";
 import { SelectField, TextField } from "../../components/fields.js";
 import { forgetName, localName } from "../../components/names.js";
 import { formatDateTime } from "../../i18n/format.js";
@@ -119,14 +120,7 @@ export function OrganisationFormPage({ id }: { id?: string }) {
           )}
         </div>
         <ContactsEditor value={contacts} onChange={setContacts} errors={save.fields} readOnly={readOnly} />
-        {save.error !== undefined && <ProblemMessage error={save.error} />}
-        {writable && (
-          <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={save.busy}>
-              {id ? t("common.save") : t("organisations.create")}
-            </button>
-          </div>
-        )}
+        {writable && <FormActions submit={save} problem={save.error} label={id ? t("common.save") : t("organisations.create")} />}
       </form>
     </section>
   );

@@ -7,8 +7,7 @@ import { useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
-import { Table, Pagination } from "../../components/table.js";
-import { Loading, Empty, ProblemMessage } from "../../components/states.js";
+import { PagedList } from "../../components/table.js";
 import { SelectField, TextField } from "../../components/fields.js";
 import { localName } from "../../components/names.js";
 
@@ -49,28 +48,21 @@ export function OrganisationsPage() {
           {t("common.apply")}
         </button>
       </form>
-      {list.error !== undefined ? (
-        <ProblemMessage error={list.error} onRetry={list.reload} />
-      ) : list.loading && !list.data ? (
-        <Loading />
-      ) : list.data!.total === 0 ? (
-        <Empty>{q || cls ? t("common.noMatches") : t("organisations.empty")}</Empty>
-      ) : (
-        <>
-          <Table<Organisation>
-            caption={t("organisations.title")}
-            rows={list.data!.items}
-            rowKey={(o) => o.id}
-            columns={[
-              { key: "name", header: t("common.name"), cell: (o) => <Link to={`/organisations/${o.id}`}>{localName(o)}</Link> },
-              { key: "bin", header: t("common.bin"), cell: (o) => <span className="mono">{o.bin}</span> },
-              { key: "class", header: t("organisations.class"), cell: (o) => t(`organisationClass.${o.class}`) + (o.exempt ? ` · ${t("organisations.exempt")}` : "") },
-              { key: "status", header: t("common.status"), cell: (o) => <span className={`badge badge-${o.status}`}>{t(`organisationStatus.${o.status}`)}</span> },
-            ]}
-          />
-          <Pagination total={list.data!.total} limit={LIMIT} offset={offset} onOffset={(o) => setQuery({ offset: o || undefined })} />
-        </>
-      )}
+      <PagedList<Organisation>
+        list={list}
+        caption={t("organisations.title")}
+        empty={q || cls ? t("common.noMatches") : t("organisations.empty")}
+        offset={offset}
+        limit={LIMIT}
+        onOffset={(o) => setQuery({ offset: o || undefined })}
+        rowKey={(o) => o.id}
+        columns={[
+          { key: "name", header: t("common.name"), cell: (o) => <Link to={`/organisations/${o.id}`}>{localName(o)}</Link> },
+          { key: "bin", header: t("common.bin"), cell: (o) => <span className="mono">{o.bin}</span> },
+          { key: "class", header: t("organisations.class"), cell: (o) => t(`organisationClass.${o.class}`) + (o.exempt ? ` · ${t("organisations.exempt")}` : "") },
+          { key: "status", header: t("common.status"), cell: (o) => <span className={`badge badge-${o.status}`}>{t(`organisationStatus.${o.status}`)}</span> },
+        ]}
+      />
     </section>
   );
 }

@@ -9,8 +9,8 @@ import { useAccount, useCan } from "../../session.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
-import { PagedList } from "../applications/paged-list.js";
-import { Loading, Empty, ProblemMessage } from "../../components/states.js";
+import { PagedList } from "../../components/table.js";
+import { WhenLoaded } from "../../components/states.js";
 import { EntitySelect, localName, useNames } from "../../components/names.js";
 import { formatDate } from "../../i18n/format.js";
 import { allPages, policies, type AccessPolicy, type PolicyException } from "../applications/api.js";
@@ -61,42 +61,38 @@ export function PoliciesPage() {
       )}
       <section aria-labelledby="cur-h" className="panel">
         <h2 id="cur-h">{t("policies.current")}</h2>
-        {current.error !== undefined ? (
-          <ProblemMessage error={current.error} onRetry={current.reload} />
-        ) : !current.data ? (
-          <Loading />
-        ) : current.data.items.length === 0 ? (
-          <Empty>{t("policies.noCurrent")}</Empty>
-        ) : (
-          current.data.items.map((p) => (
-            <article key={p.id} className="policy-card" aria-label={org(p.organisationId)}>
-              <h3>{org(p.organisationId)}</h3>
-              <p>
-                {t("policies.validity", { from: formatDate(p.validFrom), to: formatDate(p.validTo) })} · <Link to={`/applications/${p.applicationId}`}>{t("policies.application")}</Link>
-              </p>
-              <div className="grid-2">
-                <div>
-                  <h4>{t("appField.categories")}</h4>
-                  <ul className="tag-list">
-                    {p.categories.map((c) => (
-                      <li key={c} className="tag">
-                        {categoryName(c)}
-                      </li>
-                    ))}
-                  </ul>
+        <WhenLoaded of={current} isEmpty={(d) => d.items.length === 0} empty={t("policies.noCurrent")}>
+          {({ items }) =>
+            items.map((p) => (
+              <article key={p.id} className="policy-card" aria-label={org(p.organisationId)}>
+                <h3>{org(p.organisationId)}</h3>
+                <p>
+                  {t("policies.validity", { from: formatDate(p.validFrom), to: formatDate(p.validTo) })} · <Link to={`/applications/${p.applicationId}`}>{t("policies.application")}</Link>
+                </p>
+                <div className="grid-2">
+                  <div>
+                    <h4>{t("appField.categories")}</h4>
+                    <ul className="tag-list">
+                      {p.categories.map((c) => (
+                        <li key={c} className="tag">
+                          {categoryName(c)}
+                        </li>
+                      ))}
+                    </ul>
+                  </div>
+                  <div>
+                    <h4>{t("appField.networks")}</h4>
+                    <ul className="plain-list mono">
+                      {p.networks.map((n) => (
+                        <li key={n}>{n}</li>
+                      ))}
+                    </ul>
+                  </div>
                 </div>
-                <div>
-                  <h4>{t("appField.networks")}</h4>
-                  <ul className="plain-list mono">
-                    {p.networks.map((n) => (
-                      <li key={n}>{n}</li>
-                    ))}
-                  </ul>
-                </div>
-              </div>
-            </article>
-          ))
-        )}
+              </article>
+            ))
+          }
+        </WhenLoaded>
       </section>
       <section aria-labelledby="hist-h" className="panel">
         <h2 id="hist-h">{t("policies.history")}</h2>

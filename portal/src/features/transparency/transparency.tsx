@@ -10,7 +10,7 @@ import { useLoad } from "../../hooks.js";
 import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Table } from "../../components/table.js";
-import { Empty, Loading, ProblemMessage } from "../../components/states.js";
+import { Empty, WhenLoaded } from "../../components/states.js";
 import { TextField } from "../../components/fields.js";
 import { formatDate, formatDateTime, formatNumber, todayInAlmaty } from "../../i18n/format.js";
 import { reports, type TransparencyReport } from "../gateway/api.js";
@@ -44,7 +44,7 @@ export function TransparencyPage() {
           {t("common.apply")}
         </button>
       </form>
-      {r.error !== undefined ? <ProblemMessage error={r.error} onRetry={r.reload} /> : !r.data ? <Loading /> : <Report data={r.data} />}
+      <WhenLoaded of={r}>{(data) => <Report data={data} />}</WhenLoaded>
     </section>
   );
 }

@@ -13,8 +13,9 @@ import { setQuery, useLocation } from "../../router.js";
 import { PageHeader } from "../../components/page.js";
 import { Link } from "../../components/link.js";
 import { Modal } from "../../components/dialog.js";
-import { ProblemMessage, Notice } from "../../components/states.js";
-import { PagedList } from "../applications/paged-list.js";
+import { Notice } from "../../components/states.js";
+import { FormActions } from "../../components/form-actions.js";
+import { PagedList } from "../../components/table.js";
 import { SelectField } from "../../components/fields.js";
 import { DeadlineText } from "../../components/deadline.js";
 import { EntitySelect, localName, useNames } from "../../components/names.js";
@@ -40,15 +41,7 @@ function AssignDialog({ source, onClose, onDone }: { source: UnknownSource; onCl
     <Modal title={t("unknownSources.assignTitle", { address: source.address })} open onClose={onClose}>
       <p>{t("unknownSources.assignText", { count: CATALOGUE_UPDATE_WORKING_DAYS })}</p>
       <EntitySelect kind="operator" label={t("common.operator")} value={operatorId} onValue={setOperatorId} error={assignment.fields["/operatorId"]} required />
-      {assignment.error !== undefined && <ProblemMessage error={assignment.error} />}
-      <div className="form-actions">
-        <button type="button" className="btn" onClick={onClose}>
-          {t("common.cancel")}
-        </button>
-        <button type="button" className="btn btn-primary" disabled={assignment.busy} onClick={() => void assign()}>
-          {t("unknownSources.assign")}
-        </button>
-      </div>
+      <FormActions submit={assignment} problem={assignment.error} label={t("unknownSources.assign")} onCancel={onClose} onClick={() => void assign()} />
     </Modal>
   );
 }
