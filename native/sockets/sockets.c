@@ -1,5 +1,5 @@
 /*
- * Two socket operations Node 20 has no binding for.
+ * Three socket operations Node 20 has no binding for.
  *
  * originalDestination(fd, ipv6) → { ip, port } | null
  *   SO_ORIGINAL_DST: the destination a REDIRECT/DNAT-ed TCP connection was dialled to, read from the socket's
@@ -7,6 +7,11 @@
  *   client's entry — costs time in proportion to the whole table on every new connection. null: no conntrack
  *   entry (the connection was not redirected). Any other failure (a closed fd, no netfilter) throws with the
  *   errno's name, so that it is not mistaken for "not redirected".
+ *
+ * dupDescriptor(fd) → fd
+ *   A duplicate (F_DUPFD_CLOEXEC) of a descriptor. The cluster primary keeps the listening sockets systemd handed
+ *   it and gives each worker a duplicate: node:cluster closes a worker's listening handle when the worker dies,
+ *   and without a copy of its own the primary could never give that socket to the replacement.
  *
  * reusePortSocket(host, port) → { fd, port }
  *   A TCP socket bound to host:port with SO_REUSEPORT, not yet listening (Node's listen({ fd }) does that).
@@ -22,6 +27,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <linux/netfilter_ipv4.h>
 
 #ifndef IP6T_SO_ORIGINAL_DST
@@ -135,10 +141,30 @@ static napi_value reuse_port_socket(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value dup_descriptor(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "dupDescriptor(fd: number)");
+    return NULL;
+  }
+  int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) {
+    throw_errno(env, errno);
+    return NULL;
+  }
+  napi_value result;
+  napi_create_int32(env, copy, &result);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "originalDestination", NAPI_AUTO_LENGTH, original_destination, NULL, &fn);
   napi_set_named_property(env, exports, "originalDestination", fn);
+  napi_create_function(env, "dupDescriptor", NAPI_AUTO_LENGTH, dup_descriptor, NULL, &fn);
+  napi_set_named_property(env, exports, "dupDescriptor", fn);
   napi_create_function(env, "reusePortSocket", NAPI_AUTO_LENGTH, reuse_port_socket, NULL, &fn);
   napi_set_named_property(env, exports, "reusePortSocket", fn);
   return exports;

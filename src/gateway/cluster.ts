@@ -22,9 +22,11 @@
  *  - "none": one shared socket, every worker accepts on it. The worker that wakes first accepts a whole burst —
  *    all 32 connections of the benchmark's keep-alive rows landed on one worker — and the other cores idle.
  *  - "rr": the primary accepts and passes each connection over IPC, which costs a second process per connection.
- * The transparent listeners on ports get sockets of their own the same way; a socket-activated descriptor is
- * the primary's and shared as with "none" (a worker's `listen({ fd })` is resolved by the primary), so
- * systemd's sockets need no passing on.
+ * The transparent listeners on ports get sockets of their own the same way. Socket-activated descriptors are
+ * the primary's, and a worker's `listen({ fd })` is resolved by the primary (node:cluster's shared handle), so
+ * systemd's sockets need no passing on: one descriptor is shared as with "none"; several of one listener (a
+ * `ReusePort=yes` socket unit template, one instance per worker) are shared out, each worker accepting on its
+ * own (`listenerShare`), and a replacement worker takes over its predecessor's.
  * A worker that dies is replaced with the current snapshot. `stop()` asks every worker to close and flush,
  * and waits for them.
  */
@@ -175,7 +177,8 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
   };
   current = writeSnapshot(o.snapshot);
 
-  const live = new Map<number, { worker: Worker; ready: boolean; snapshotId: string; listening: boolean; failed: string | null; flushed: number; own: net.Server[] }>();
+  /** `slot`: the worker's place among o.workers, kept by its replacement (its share of inherited descriptors). */
+  const live = new Map<number, { worker: Worker; slot: number; ready: boolean; snapshotId: string; listening: boolean; failed: string | null; flushed: number; own: net.Server[] }>();
   let flushSeq = 0;
   const waiters = new Set<() => void>();
   const notify = () => {
@@ -194,7 +197,7 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
       case "ready": {
         // Sent once the worker's module has loaded and listens for messages (earlier ones would be lost).
         if (entry) entry.ready = true;
-        const init = { t: "init", config: workerConfig, file: current.file, snapshotId: current.snapshotId, ca: caActive } satisfies ToWorker;
+        const init = { t: "init", config: configFor(entry?.slot ?? 0), file: current.file, snapshotId: current.snapshotId, ca: caActive } satisfies ToWorker;
         if (scheduling === "reuseport" && entry) {
           for (const [role, at] of ownRoles()) {
             try {
@@ -296,8 +299,11 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
   };
 
   const spawn = (): Worker => {
+    const taken = new Set([...live.values()].map((e) => e.slot));
+    let slot = 0;
+    while (taken.has(slot)) slot++;
     const worker = cluster.fork();
-    live.set(worker.id, { worker, ready: false, snapshotId: "", listening: false, failed: null, flushed: 0, own: [] });
+    live.set(worker.id, { worker, slot, ready: false, snapshotId: "", listening: false, failed: null, flushed: 0, own: [] });
     worker.on("message", (m: FromWorker) => onMessage(worker, m));
     worker.on("error", () => {});
     worker.once("exit", (code, signal) => {
@@ -315,6 +321,23 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
   };
 
   const workerConfig: WorkerConfig = { host: o.host, port: o.port, hosts: o.hosts, portalUrl: o.portalUrl, upstreamCa: o.upstreamCa, allowPrivateDns: o.allowPrivateDns, timeouts: o.timeouts, ...(o.transparent ? { transparent: o.transparent } : {}) };
+  /**
+   * A worker's configuration: inherited descriptors narrowed to its share, as duplicates — node:cluster closes a
+   * worker's listening handle when the worker dies, and the primary's own copy is what the replacement's
+   * duplicate is made from. (A worker that dies before it listens leaves its duplicates open: a few descriptors,
+   * not closed here because node:cluster may have closed them and their numbers may be reused.) Without the
+   * addon every worker accepts on all the descriptors, so that none is closed while a worker lives.
+   */
+  const configFor = (slot: number): WorkerConfig => {
+    const tp = o.transparent;
+    if (!tp || !sockets?.dupDescriptor) return workerConfig;
+    const narrowed: TransparentSpec = { ...tp };
+    for (const role of ["http", "tls"] as const) {
+      const at = tp[role];
+      if (at && "fds" in at) narrowed[role] = { fds: listenerShare(at.fds, slot, o.workers).map((fd) => sockets.dupDescriptor(fd)) };
+    }
+    return { ...workerConfig, transparent: narrowed };
+  };
   const until = (cond: () => boolean, what: string, ms = 60_000) =>
     new Promise<void>((resolve, reject) => {
       if (cond()) return resolve();
@@ -419,4 +442,19 @@ export async function startGatewayCluster(o: GatewayClusterOptions): Promise<Gat
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Which of a listener's inherited descriptors worker `slot` (of `workers`) accepts on. systemd can hand over one
+ * socket per instance of a `ReusePort=yes` socket unit: the kernel then spreads connections over them by a hash,
+ * as over the workers' own sockets under "reuseport", so every descriptor needs a worker or its share of the
+ * connections is never accepted. With as many descriptors as workers each worker has one; with more, worker i
+ * takes every descriptor k with k mod workers = i; with fewer, workers share them round the ring. A replacement
+ * worker takes its predecessor's slot, hence its sockets — with their accept queues, which stay open meanwhile
+ * (systemd and the primary hold the descriptors; workers get duplicates, `configFor`), so nothing queued there
+ * is lost.
+ */
+export function listenerShare(fds: readonly number[], slot: number, workers: number): number[] {
+  const own = fds.filter((_, k) => k % workers === slot);
+  return own.length ? own : fds.length ? [fds[slot % fds.length]!] : [];
 }

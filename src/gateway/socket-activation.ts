@@ -9,12 +9,22 @@
 export const TRANSPARENT_HTTP_SOCKET = "qaqpa-transparent-http";
 export const TRANSPARENT_TLS_SOCKET = "qaqpa-transparent-tls";
 
-export function inheritedSockets(env: NodeJS.ProcessEnv = process.env, pid = process.pid): Map<string, number> {
-  const out = new Map<string, number>();
+/**
+ * The descriptors by name, in the order given. A name may have several: one per instance of a socket unit
+ * template with `ReusePort=yes` (deploy/systemd/qaqpa-transparent-tls@.socket), so that each cluster worker
+ * accepts on a socket of its own (cluster.ts, `listenerShare`).
+ */
+export function inheritedSockets(env: NodeJS.ProcessEnv = process.env, pid = process.pid): Map<string, number[]> {
+  const out = new Map<string, number[]>();
   if (env.LISTEN_PID !== String(pid)) return out;
   const n = Number(env.LISTEN_FDS);
   if (!Number.isInteger(n) || n <= 0 || n > 64) return out;
   const names = (env.LISTEN_FDNAMES ?? "").split(":");
-  for (let i = 0; i < n; i++) out.set(names[i] || `fd${3 + i}`, 3 + i);
+  for (let i = 0; i < n; i++) {
+    const name = names[i] || `fd${3 + i}`;
+    const fds = out.get(name);
+    if (fds) fds.push(3 + i);
+    else out.set(name, [3 + i]);
+  }
   return out;
 }

@@ -36,12 +36,13 @@ const ORIGINAL = Symbol("qaqpa.original-destination");
 type WithOriginal = { [ORIGINAL]?: Destination | null };
 
 /**
- * A port to bind on host, a listening descriptor inherited from the service manager (socket-activation.ts), or
- * a listening socket of a cluster worker's own, handed over by the primary (cluster.ts, "reuseport").
+ * A port to bind on host, listening descriptors inherited from the service manager (socket-activation.ts: one,
+ * or one per socket unit instance of a SO_REUSEPORT group, all of them for the same listener), or a listening
+ * socket of a cluster worker's own, handed over by the primary (cluster.ts, "reuseport").
  */
-export type Listen = { port: number; host: string } | { fd: number } | { server: net.Server };
+export type Listen = { port: number; host: string } | { fds: number[] } | { server: net.Server };
 
-function listen(server: net.Server, at: Listen): Promise<number> {
+function listen(server: net.Server, at: Listen, extra: net.Server[]): Promise<number> {
   if ("server" in at) {
     // Connections go to `server`'s handler, paused as its pauseOnConnect would have them.
     at.server.on("connection", (s: net.Socket) => {
@@ -50,20 +51,34 @@ function listen(server: net.Server, at: Listen): Promise<number> {
     });
     return Promise.resolve((at.server.address() as net.AddressInfo).port);
   }
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen("fd" in at ? { fd: at.fd } : { port: at.port, host: at.host }, () => {
-      server.off("error", reject);
-      resolve((server.address() as net.AddressInfo).port);
+  const bind = (s: net.Server, options: net.ListenOptions | { fd: number }) =>
+    new Promise<void>((resolve, reject) => {
+      s.once("error", reject);
+      s.listen(options, () => {
+        s.off("error", reject);
+        resolve();
+      });
     });
-  });
+  if (!("fds" in at)) return bind(server, { port: at.port, host: at.host }).then(() => (server.address() as net.AddressInfo).port);
+  if (!at.fds.length) return Promise.reject(new Error("no listening descriptor"));
+  // Every socket of a SO_REUSEPORT group gets its share of the connections, so each must be accepted on: the
+  // first by `server`, the others by servers that pass their connections to it, paused as it would have them.
+  return (async () => {
+    await bind(server, { fd: at.fds[0]! });
+    for (const fd of at.fds.slice(1)) {
+      const s = net.createServer({ pauseOnConnect: true }, (socket) => server.emit("connection", socket));
+      extra.push(s);
+      await bind(s, { fd });
+    }
+    return (server.address() as net.AddressInfo).port;
+  })();
 }
 
 /**
  * Where the transparent listeners listen and how they learn the original destination, as plain data: it crosses
- * the IPC channel to cluster workers. A `{ fd }` is a descriptor of the process that holds the socket units'
+ * the IPC channel to cluster workers. `{ fds }` are descriptors of the process that holds the socket units'
  * sockets; in a cluster worker, `listen({ fd })` is resolved by the primary (node:cluster's shared handle), so
- * the workers accept on the primary's inherited descriptor.
+ * the workers accept on the primary's inherited descriptors — each worker on its share of them (cluster.ts).
  */
 export interface TransparentSpec {
   originalDestination: OriginalDestinationMode;
@@ -82,8 +97,8 @@ export function transparentSpec(
     const http = fds.get(TRANSPARENT_HTTP_SOCKET);
     const tls = fds.get(TRANSPARENT_TLS_SOCKET);
     if (http === undefined && tls === undefined) throw new Error(`gateway.transparent.socketActivation: no socket named ${TRANSPARENT_HTTP_SOCKET} or ${TRANSPARENT_TLS_SOCKET} was handed over`);
-    if (http !== undefined) spec.http = { fd: http };
-    if (tls !== undefined) spec.tls = { fd: tls };
+    if (http !== undefined) spec.http = { fds: http };
+    if (tls !== undefined) spec.tls = { fds: tls };
   }
   if (tp.http !== undefined) spec.http = { port: tp.http, host: tp.host! };
   if (tp.tls !== undefined) spec.tls = { port: tp.tls, host: tp.host! };
@@ -198,7 +213,7 @@ export class TransparentListeners {
 
   #listen(server: net.Server, at: Listen): Promise<number> {
     this.#servers.push(server, ...("server" in at ? [at.server] : []));
-    return listen(server, at);
+    return listen(server, at, this.#servers);
   }
 
   async close(): Promise<void> {

@@ -9,12 +9,12 @@ import { inheritedSockets, TRANSPARENT_HTTP_SOCKET } from "../../src/gateway/soc
 
 const t = await startTestGateway({ names: ["origin.example"], hosts: { "shop.example": ["127.0.0.1", "127.0.0.9"], "search.example": ["127.0.0.1"] } });
 const listeners = new TransparentListeners({ gateway: t.gateway, originalDestination: localAddress, hasAddressEntry: () => false });
-const fd = inheritedSockets().get(TRANSPARENT_HTTP_SOCKET);
-if (fd === undefined) {
+const fds = inheritedSockets().get(TRANSPARENT_HTTP_SOCKET);
+if (fds === undefined) {
   process.stdout.write("no inherited socket\n");
   process.exit(2);
 }
-await listeners.listenHttp({ fd });
+await listeners.listenHttp({ fds });
 process.stdout.write("ready\n");
 process.once("SIGTERM", () => {
   void listeners
