@@ -372,7 +372,7 @@ class ClientConnection {
    * Disarms the wait without clearing the timer: a keep-alive connection disarms and re-arms once per request,
    * and refreshing one timer costs less than a new one each time. A timer that fires disarmed does nothing.
    */
-  #clearTimer(): void {
+  #disarm(): void {
     this.#timerMs = 0;
   }
 
@@ -402,7 +402,7 @@ class ClientConnection {
       if (this.#timerMs !== HEADERS_MS) this.#arm(HEADERS_MS);
       return;
     }
-    this.#clearTimer();
+    this.#disarm();
     if (r.kind === "error") return void this.client.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
     const connect = r.head.method === "CONNECT" && !this.via && this.handOff.connect;
     if (connect || unusual(r.head, this.via)) {

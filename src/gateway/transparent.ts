@@ -42,15 +42,13 @@ type WithOriginal = { [ORIGINAL]?: Destination | null };
  */
 export type Listen = { port: number; host: string } | { fds: number[] } | { server: net.Server };
 
-function listen(server: net.Server, at: Listen, extra: net.Server[]): Promise<number> {
-  if ("server" in at) {
-    // Connections go to `server`'s handler, paused as its pauseOnConnect would have them.
-    at.server.on("connection", (s: net.Socket) => {
+async function listen(server: net.Server, at: Listen, extra: net.Server[]): Promise<number> {
+  // Connections of another listening server go to `server`'s handler, paused as its pauseOnConnect would have them.
+  const forward = (from: net.Server) =>
+    from.on("connection", (s: net.Socket) => {
       s.pause();
       server.emit("connection", s);
     });
-    return Promise.resolve((at.server.address() as net.AddressInfo).port);
-  }
   const bind = (s: net.Server, options: net.ListenOptions | { fd: number }) =>
     new Promise<void>((resolve, reject) => {
       s.once("error", reject);
@@ -59,19 +57,23 @@ function listen(server: net.Server, at: Listen, extra: net.Server[]): Promise<nu
         resolve();
       });
     });
-  if (!("fds" in at)) return bind(server, { port: at.port, host: at.host }).then(() => (server.address() as net.AddressInfo).port);
-  if (!at.fds.length) return Promise.reject(new Error("no listening descriptor"));
-  // Every socket of a SO_REUSEPORT group gets its share of the connections, so each must be accepted on: the
-  // first by `server`, the others by servers that pass their connections to it, paused as it would have them.
-  return (async () => {
+  if ("server" in at) {
+    forward(at.server);
+    return (at.server.address() as net.AddressInfo).port;
+  }
+  if ("fds" in at) {
+    if (!at.fds.length) throw new Error("no listening descriptor");
+    // Every socket of a SO_REUSEPORT group gets its share of the connections, so each must be accepted on: the
+    // first by `server`, the others by servers that pass their connections to it.
     await bind(server, { fd: at.fds[0]! });
     for (const fd of at.fds.slice(1)) {
-      const s = net.createServer({ pauseOnConnect: true }, (socket) => server.emit("connection", socket));
+      const s = net.createServer({ pauseOnConnect: true });
+      forward(s);
       extra.push(s);
       await bind(s, { fd });
     }
-    return (server.address() as net.AddressInfo).port;
-  })();
+  } else await bind(server, { port: at.port, host: at.host });
+  return (server.address() as net.AddressInfo).port;
 }
 
 /**
